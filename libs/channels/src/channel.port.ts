@@ -1,0 +1,91 @@
+import type { AttemptStatus, Channel } from '#libs/core/src/index.js';
+
+/**
+ * The small error vocabulary the dispatcher understands. Adapters classify vendor errors into these at
+ * their edge, so the dispatcher never reads a vendor's code to decide between retry, skip and give up.
+ */
+export type ChannelErrorKind =
+  | 'TEMPORARY'
+  | 'RATE_LIMITED'
+  | 'AUTH'
+  | 'NOT_REACHABLE'
+  | 'INVALID_ADDRESS'
+  | 'CONTENT_REJECTED'
+  | 'TEMPLATE_NOT_APPROVED'
+  | 'NO_CONSENT'
+  | 'UNKNOWN';
+
+export interface ChannelError {
+  kind: ChannelErrorKind;
+  /** The vendor's own code, kept for the user (e.g. Meta's "131026"). */
+  code: string;
+  message: string;
+  permanent: boolean;
+  /** Seconds the vendor asked us to wait, when it said so. */
+  retryAfterSeconds?: number;
+}
+
+/** A provider error thrown or returned by an adapter. */
+export class ChannelSendError extends Error {
+  constructor(readonly error: ChannelError) {
+    super(error.message);
+    this.name = 'ChannelSendError';
+  }
+}
+
+/** Rendered content for one channel; each adapter takes the fields it understands. */
+export interface ChannelContent {
+  text?: string;
+  subject?: string;
+  html?: string;
+  imageUrl?: string;
+  button?: { text: string; url: string };
+  suggestions?: unknown[];
+  template?: { name: string; language?: string; parameters?: Record<string, unknown> };
+}
+
+export interface SendRequest {
+  /** Herald's attempt id: the idempotency reference given to providers that accept one. */
+  attemptId: string;
+  workspaceId: string;
+  channel: Channel;
+  /** E.164 phone, email address or Viber id, depending on the channel. */
+  address: string;
+  content: ChannelContent;
+  /** Absolute time after which the provider should not deliver. */
+  validUntil?: Date;
+}
+
+export interface SendResult {
+  providerMessageId: string;
+  /** Status known right after the call (usually `submitted`; some providers answer `sent`). */
+  status: Extract<AttemptStatus, 'submitted' | 'sent'>;
+  segments?: number;
+  raw?: unknown;
+}
+
+/** A delivery report in Herald's words, produced by an adapter from a vendor webhook (or by the sandbox). */
+export interface StatusReport {
+  provider: string;
+  providerMessageId: string;
+  status: Extract<AttemptStatus, 'sent' | 'delivered' | 'read' | 'failed' | 'undelivered' | 'expired'>;
+  at: Date;
+  error?: ChannelError;
+  segments?: number;
+  cost?: { amount: string; currency: string };
+  raw?: unknown;
+}
+
+/** One port per channel kind: sends, and (for real vendors) verifies and parses webhooks. */
+export interface ChannelProvider {
+  /** Provider name stored on attempts, e.g. `sandbox`, `twilio`, `whatsapp-cloud`. */
+  readonly name: string;
+  readonly channel: Channel;
+  /** Throws ChannelSendError for classified failures. */
+  send(request: SendRequest): Promise<SendResult>;
+  /**
+   * Finds an earlier submission by Herald's attempt id, for providers that can tell. Used after a crash
+   * between "about to call the provider" and "recorded the answer", so the attempt is never sent twice.
+   */
+  lookup?(attemptId: string): Promise<SendResult | null>;
+}

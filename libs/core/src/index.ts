@@ -1,0 +1,4 @@
+export * from './duration.js';
+export * from './statuses.js';
+export * from './addresses.js';
+export * from './render.js';

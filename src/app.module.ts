@@ -1,0 +1,36 @@
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { ChannelsModule } from './channels/channels.module.js';
+import type { HeraldConfig } from './config/config.js';
+import { ConfigModule } from './config/config.module.js';
+import { ContactsModule } from './contacts/contacts.module.js';
+import { dataSourceOptions } from './database/data-source-options.js';
+import { DispatchModule } from './dispatch/dispatch.module.js';
+import { HealthController } from './health/health.controller.js';
+import { MessagesModule } from './messages/messages.module.js';
+import { loggerParams } from './observability/logging.js';
+import { ObservabilityModule } from './observability/observability.module.js';
+import { WorkspacesModule } from './workspaces/workspaces.module.js';
+
+@Module({})
+export class AppModule {
+  static register(config: HeraldConfig, databaseUrl: string): DynamicModule {
+    const imports: (DynamicModule | Type)[] = [
+      ConfigModule.register(config),
+      LoggerModule.forRoot(loggerParams(config.logLevel)),
+      TypeOrmModule.forRoot({ ...dataSourceOptions(databaseUrl, config.dbPoolSize), migrationsRun: true }),
+      ScheduleModule.forRoot(),
+      TerminusModule,
+      ObservabilityModule,
+      ChannelsModule,
+      WorkspacesModule,
+      ContactsModule,
+      MessagesModule,
+      DispatchModule,
+    ];
+    return { module: AppModule, imports, controllers: [HealthController] };
+  }
+}

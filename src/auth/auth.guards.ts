@@ -1,0 +1,92 @@
+import { createParamDecorator, Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { timingSafeEqual } from 'node:crypto';
+import type { HeraldConfig } from '../config/config.js';
+import { HERALD_CONFIG } from '../config/config.module.js';
+import { HeraldError } from '../common/herald-error.js';
+import { ApiKeysService } from './api-keys.service.js';
+
+export interface AuthContext {
+  workspaceId: string | null;
+  keyId: string | null;
+  admin: boolean;
+}
+
+type AuthedRequest = FastifyRequest & { auth?: AuthContext };
+
+export function bearer(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1] : null;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Every /v1 route: a valid, unrevoked workspace key. */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(private readonly keys: ApiKeysService) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<AuthedRequest>();
+    const token = bearer(request);
+    if (!token) throw new HeraldError('UNAUTHORIZED', 'Send your API key as "Authorization: Bearer <key>"');
+    const found = await this.keys.resolve(token);
+    if (!found) throw new HeraldError('UNAUTHORIZED', 'The API key is not valid or was revoked');
+    request.auth = { workspaceId: found.workspaceId, keyId: found.keyId, admin: false };
+    return true;
+  }
+}
+
+/** Admin routes: HERALD_ADMIN_TOKEN; without it configured, admin routes are disabled. */
+@Injectable()
+export class AdminGuard implements CanActivate {
+  constructor(@Inject(HERALD_CONFIG) private readonly config: HeraldConfig) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<AuthedRequest>();
+    if (!this.config.adminToken) throw new HeraldError('FORBIDDEN', 'Admin endpoints are disabled: set HERALD_ADMIN_TOKEN');
+    const token = bearer(request);
+    if (!token) throw new HeraldError('UNAUTHORIZED', 'Send the admin token as "Authorization: Bearer <token>"');
+    if (!sameSecret(token, this.config.adminToken)) throw new HeraldError('UNAUTHORIZED', 'The admin token is not valid');
+    request.auth = { workspaceId: null, keyId: null, admin: true };
+    return true;
+  }
+}
+
+/** Either the admin token or a workspace key (the route scopes itself by `auth.workspaceId`). */
+@Injectable()
+export class AdminOrApiKeyGuard implements CanActivate {
+  constructor(
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    private readonly keys: ApiKeysService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<AuthedRequest>();
+    const token = bearer(request);
+    if (token && this.config.adminToken && sameSecret(token, this.config.adminToken)) {
+      request.auth = { workspaceId: null, keyId: null, admin: true };
+      return true;
+    }
+    return new ApiKeyGuard(this.keys).canActivate(context);
+  }
+}
+
+export const Auth = createParamDecorator((_: unknown, context: ExecutionContext): AuthContext => {
+  const auth = context.switchToHttp().getRequest<AuthedRequest>().auth;
+  if (!auth) throw new HeraldError('UNAUTHORIZED', 'Not authenticated');
+  return auth;
+});
+
+/** The caller's workspace id; only on routes behind ApiKeyGuard. */
+export const WorkspaceId = createParamDecorator((_: unknown, context: ExecutionContext): string => {
+  const workspaceId = context.switchToHttp().getRequest<AuthedRequest>().auth?.workspaceId;
+  if (!workspaceId) throw new HeraldError('UNAUTHORIZED', 'Not authenticated');
+  return workspaceId;
+});

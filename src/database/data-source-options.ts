@@ -1,0 +1,28 @@
+import type { DataSourceOptions } from 'typeorm';
+import { InitialSchema1764770000000 } from '../../migrations/1764770000000-InitialSchema.js';
+import { ApiKeyEntity } from '../auth/api-key.entity.js';
+import { ContactEntity } from '../contacts/contact.entity.js';
+import { WorkspaceEntity } from '../workspaces/workspace.entity.js';
+
+export const ENTITIES = [WorkspaceEntity, ApiKeyEntity, ContactEntity];
+export const MIGRATIONS = [InitialSchema1764770000000];
+
+/** One definition for the app, the migration CLI and the tests. */
+export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'herald_migrations',
+    migrationsTransactionMode: 'all',
+    synchronize: false,
+    logging: false,
+    extra: {
+      max: poolSize,
+      // Bounded waits: a stuck lock or query fails loudly instead of piling up workers.
+      options: '-c statement_timeout=30000 -c lock_timeout=10000 -c idle_in_transaction_session_timeout=60000',
+      application_name: 'herald',
+    },
+  };
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { MessagesModule } from '../messages/messages.module.js';
+import { DispatchStore } from './dispatch.store.js';
+import { DispatcherService } from './dispatcher.service.js';
+import { MaintenanceService } from './maintenance.service.js';
+import { MessageProcessor } from './message-processor.js';
+import { SandboxReporterService } from './sandbox-reporter.service.js';
+import { StatusIngestService } from './status-ingest.service.js';
+
+@Module({
+  imports: [MessagesModule],
+  providers: [DispatchStore, MessageProcessor, StatusIngestService, DispatcherService, SandboxReporterService, MaintenanceService],
+  exports: [StatusIngestService, DispatcherService, SandboxReporterService],
+})
+export class DispatchModule {}

@@ -1,0 +1,40 @@
+import type { ChannelContent, ChannelError } from '#libs/channels/src/index.js';
+import type { AttemptStatus, Channel, MessageStatus, SuccessOn } from '#libs/core/src/index.js';
+
+/** A message row as the dispatcher loads it (locked), with its attempts and the contact's consent. */
+export interface DispatchMessage {
+  id: string;
+  workspaceId: string;
+  status: MessageStatus;
+  channel: Channel | null;
+  channels: Channel[];
+  recipient: { phone?: string; email?: string; viberId?: string } | null;
+  content: Partial<Record<Channel, ChannelContent>> | null;
+  successOn: SuccessOn;
+  fallbackAfterMs: number;
+  validUntil: Date | null;
+  createdAt: Date;
+  consent: Partial<Record<Channel, boolean>>;
+  attempts: DispatchAttempt[];
+}
+
+export interface DispatchAttempt {
+  id: string;
+  seq: number;
+  channel: Channel;
+  provider: string | null;
+  providerMessageId: string | null;
+  status: AttemptStatus;
+  error: ChannelError | null;
+  tries: number;
+  inFlightSince: Date | null;
+  submittedAt: Date | null;
+}
+
+export interface NewEvent {
+  type: string;
+  channel?: Channel | null;
+  attemptId?: string | null;
+  detail?: string;
+  data?: unknown;
+}

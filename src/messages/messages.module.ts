@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { ContactsModule } from '../contacts/contacts.module.js';
+import { SendBatchController } from './batch/send-batch.controller.js';
+import { MessageWriter } from './message-writer.js';
+import { MessageQueryStore } from './query/message-query.store.js';
+import { MessagesQueryController } from './query/messages-query.controller.js';
+import { MessageIntake } from './send/message-intake.js';
+import { SendMessageController } from './send/send-message.controller.js';
+import { SendMessageUseCase } from './send/send-message.use-case.js';
+
+@Module({
+  imports: [ContactsModule],
+  controllers: [SendBatchController, SendMessageController, MessagesQueryController],
+  providers: [MessageIntake, MessageWriter, MessageQueryStore, SendMessageUseCase],
+  exports: [MessageWriter],
+})
+export class MessagesModule {}

@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DataSource } from 'typeorm';
+
+/** Prometheus metrics (prom-client), one registry per app instance so tests can run several apps. */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly accepted = new Counter({
+    name: 'herald_messages_accepted_total',
+    help: 'Messages accepted by the API',
+    labelNames: ['first_channel'],
+    registers: [this.registry],
+  });
+
+  readonly attempts = new Counter({
+    name: 'herald_attempts_total',
+    help: 'Attempt status changes, by channel and status',
+    labelNames: ['channel', 'status'],
+    registers: [this.registry],
+  });
+
+  readonly finished = new Counter({
+    name: 'herald_messages_finished_total',
+    help: 'Messages that ended in a final failure status',
+    labelNames: ['status'],
+    registers: [this.registry],
+  });
+
+  readonly dispatchLatency = new Histogram({
+    name: 'herald_dispatch_latency_seconds',
+    help: 'Time from acceptance to submission to the provider',
+    labelNames: ['channel'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
+  constructor(@InjectDataSource() db: DataSource) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'herald_' });
+    new Gauge({
+      name: 'herald_queue_depth',
+      help: 'Messages due for dispatch now',
+      registers: [this.registry],
+      async collect() {
+        const rows: { n: string }[] = await db.query(`SELECT count(*) AS n FROM messages WHERE due_at <= now()`);
+        this.set(Number(rows[0].n));
+      },
+    });
+  }
+}

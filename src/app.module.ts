@@ -21,7 +21,8 @@ export class AppModule {
     const imports: (DynamicModule | Type)[] = [
       ConfigModule.register(config),
       LoggerModule.forRoot(loggerParams(config.logLevel)),
-      TypeOrmModule.forRoot({ ...dataSourceOptions(databaseUrl, config.dbPoolSize), migrationsRun: true }),
+      // Migrations run before the app starts (src/database/migrate.ts), under an advisory lock.
+      TypeOrmModule.forRoot(dataSourceOptions(databaseUrl, config.dbPoolSize)),
       ScheduleModule.forRoot(),
       TerminusModule,
       ObservabilityModule,

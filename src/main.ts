@@ -7,6 +7,7 @@ import { AppModule } from './app.module.js';
 import { createHttpApp } from './bootstrap.js';
 import { ConfigError, loadConfig, type HeraldConfig } from './config/config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+import { migrate } from './database/migrate.js';
 import { WorkspacesService } from './workspaces/workspaces.service.js';
 
 const say = (line: string): void => {
@@ -52,6 +53,8 @@ async function main(): Promise<void> {
   };
 
   try {
+    const applied = await migrate(databaseUrl);
+    if (applied.length) say(`applied migrations: ${applied.join(', ')}`);
     if (config.role === 'worker') {
       const app = await NestFactory.createApplicationContext(AppModule.register(config, databaseUrl), { bufferLogs: true });
       app.useLogger(app.get(PinoLogger));

@@ -8,8 +8,6 @@ import { DispatchStore } from './dispatch.store.js';
 import { MessageProcessor } from './message-processor.js';
 import { StatusIngestService } from './status-ingest.service.js';
 
-const CLAIM_LEASE_MS = 60_000;
-
 /**
  * The worker loop: claims due messages in batches (FOR UPDATE SKIP LOCKED, so any number of workers share
  * the table) and runs each through the MessageProcessor with bounded concurrency. It sleeps for the poll
@@ -51,7 +49,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
 
   private async run(): Promise<void> {
     while (this.running) {
-      let claimed = 0;
+      let claimed: number;
       try {
         claimed = await this.tick();
       } catch (error) {
@@ -65,7 +63,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
 
   /** One claim-and-process round; returns how many messages it claimed. */
   async tick(): Promise<number> {
-    const claimed = await this.store.claim(this.db.manager, this.config.dispatchBatchSize, CLAIM_LEASE_MS);
+    const claimed = await this.store.claim(this.db.manager, this.config.dispatchBatchSize, this.config.claimLeaseMs);
     if (claimed.length === 0) return 0;
     this.waiting = claimed.map((c) => c.id);
     const queue = [...claimed];

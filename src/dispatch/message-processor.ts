@@ -154,7 +154,7 @@ export class MessageProcessor {
     if (decision.action === 'send') {
       const attemptId = newId('att');
       const provider = this.registry.provider(decision.channel)!;
-      await this.store.insertAttempt(manager, message, { id: attemptId, seq: ++seq, channel: decision.channel, provider: provider.name, status: 'queued', inFlight: true });
+      await this.store.insertAttempt(manager, message, { id: attemptId, seq: seq + 1, channel: decision.channel, provider: provider.name, status: 'queued', inFlight: true });
       events.push({ type: 'cascade.next', channel: decision.channel, attemptId, detail: decision.reason });
       return finish(
         { kind: 'submit', attempt: { id: attemptId, channel: decision.channel, address: decision.address, tries: 1 }, recovering: false },

@@ -2,24 +2,9 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { startEmbeddedPostgres } from '../../dist/src/database/embedded-postgres.js';
+import { ensureDatabase } from '../../dist/src/database/ensure-database.js';
 import { migrate } from '../../dist/src/database/migrate.js';
-
-/** Creates the database named in `url` when it does not exist yet (CI points at a bare server). */
-async function ensureDatabase(url) {
-  const name = decodeURIComponent(new URL(url).pathname.slice(1));
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (found.rowCount === 0) await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
-  } finally {
-    await client.end();
-  }
-}
 
 /**
  * The e2e suite runs against DATABASE_URL when it is set (CI), else against its own embedded PostgreSQL

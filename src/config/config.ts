@@ -52,6 +52,12 @@ export interface HeraldConfig {
   logLevel: string;
   /** How often an idle worker looks for due work. */
   pollIntervalMs: number;
+  /**
+   * How long a claimed message stays reserved for the worker that claimed it before its first step: after a
+   * crash, another worker picks it up once this runs out. It must outlast the wait of the last message of a
+   * claimed batch (batch size / concurrency provider calls), or two workers could work on one message.
+   */
+  claimLeaseMs: number;
   dispatchBatchSize: number;
   dispatchConcurrency: number;
   shutdownGraceMs: number;
@@ -85,7 +91,8 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
   const int = (name: string, fallback: number, min: number, max: number): number => {
     const raw = str(name);
     if (raw === undefined) return fallback;
-    const value = Number(raw);
+    // Digits only: Number() would also take "0x50", "1e3" or "8_0".
+    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
     if (!Number.isInteger(value) || value < min || value > max) {
       problems.push(`${name} must be an integer between ${min} and ${max}`);
       return fallback;
@@ -122,12 +129,14 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
     }
     return value;
   };
-  /** A channel is configured when any of its variables is set; then all of `required` must be. */
+  /**
+   * A channel is configured when any of its variables is set; then all of `required` must be. The section's
+   * other checks still run when some are missing, so one start-up reports every problem, not the first few.
+   */
   const section = (label: string, names: string[], required: string[]): boolean => {
     if (!names.some((name) => str(name) !== undefined)) return false;
-    const missing = required.filter((name) => str(name) === undefined);
-    for (const name of missing) problems.push(`${name} is required when ${label} is configured`);
-    return missing.length === 0;
+    for (const name of required) if (str(name) === undefined) problems.push(`${name} is required when ${label} is configured`);
+    return true;
   };
 
   const port = int('PORT', 3000, 1, 65535);
@@ -146,6 +155,7 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
     dataDir: str('HERALD_DATA_DIR') ?? '.herald',
     logLevel: str('LOG_LEVEL') ?? 'info',
     pollIntervalMs: ms('HERALD_POLL_INTERVAL', 100),
+    claimLeaseMs: ms('HERALD_CLAIM_LEASE', 60_000),
     dispatchBatchSize: int('HERALD_DISPATCH_BATCH', 200, 1, 5000),
     dispatchConcurrency: int('HERALD_DISPATCH_CONCURRENCY', 16, 1, 256),
     shutdownGraceMs: ms('HERALD_SHUTDOWN_GRACE', 10_000),
@@ -154,6 +164,7 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
     allowPrivateCallbacks: bool('HERALD_ALLOW_PRIVATE_CALLBACKS', false),
     shopifyWebhookSecret: str('SHOPIFY_WEBHOOK_SECRET'),
   };
+  if (config.claimLeaseMs < 1_000) problems.push('HERALD_CLAIM_LEASE must be at least 1s');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent');
   }
@@ -162,7 +173,8 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
     const from = str('TWILIO_FROM');
     const messagingServiceSid = str('TWILIO_MESSAGING_SERVICE_SID');
     if (!from && !messagingServiceSid) problems.push('TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required when Twilio is configured');
-    if (!/^AC[0-9a-fA-F]{32}$/.test(str('TWILIO_ACCOUNT_SID') ?? '')) problems.push('TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits');
+    const sid = str('TWILIO_ACCOUNT_SID');
+    if (sid !== undefined && !/^AC[0-9a-fA-F]{32}$/.test(sid)) problems.push('TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits');
     config.twilio = {
       accountSid: str('TWILIO_ACCOUNT_SID')!,
       authToken: str('TWILIO_AUTH_TOKEN')!,

@@ -30,19 +30,27 @@ export class ErrorFilter implements ExceptionFilter {
     let message = 'Internal error';
     let details: { field: string; issue: string }[] = [];
 
+    // Nest's Fastify adapter wraps Fastify's own client errors (bad JSON, body too large) in an HttpException.
+    const fastifyError = isFastifyClientError(exception)
+      ? exception
+      : exception instanceof HttpException && isFastifyClientError(exception.cause)
+        ? exception.cause
+        : null;
+
     if (exception instanceof HeraldError) {
       ({ status, code, message, details } = exception);
+    } else if (fastifyError) {
+      status = fastifyError.statusCode;
+      code = CODE_BY_STATUS[status] ?? 'VALIDATION_FAILED';
+      message = status === 413 ? 'The request body is too large' : clientMessage(fastifyError);
+      if (status === 400 && fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY') details = [{ field: 'body', issue: 'invalid JSON' }];
+      if (status === 400 && fastifyError.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') details = [{ field: 'body', issue: 'empty' }];
     } else if (exception instanceof HttpException) {
       status = exception.getStatus();
       code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL' : 'VALIDATION_FAILED');
       const body = exception.getResponse();
       message = typeof body === 'string' ? body : exception.message;
       if (status === 404) message = `No route ${request.method} ${request.url.split('?')[0]}`;
-    } else if (isFastifyClientError(exception)) {
-      status = exception.statusCode;
-      code = CODE_BY_STATUS[status] ?? 'VALIDATION_FAILED';
-      message = status === 413 ? 'The request body is too large' : clientMessage(exception);
-      if (status === 400 && exception.code === 'FST_ERR_CTP_INVALID_JSON_BODY') details = [{ field: 'body', issue: 'invalid JSON' }];
     } else {
       this.logger.error({ err: exception, requestId: request.id }, 'unhandled error');
     }

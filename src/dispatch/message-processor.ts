@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { addressFor, planNext, type CascadeEvent } from '#libs/cascade/src/index.js';
 import { ChannelSendError, type ChannelError, type SendResult } from '#libs/channels/src/index.js';
-import { isAttemptFailure, reaches, type Channel } from '#libs/core/src/index.js';
+import { canMoveMessage, isAttemptFailure, reaches, type Channel } from '#libs/core/src/index.js';
 import { ChannelRegistry } from '../channels/channel-registry.js';
 import { newId } from '../common/ids.js';
 import type { HeraldConfig } from '../config/config.js';
@@ -103,6 +103,11 @@ export class MessageProcessor {
 
     if (message.validUntil && message.validUntil <= now) {
       await this.store.endQueuedAttempts(manager, workspaceId, id, 'expired', { kind: 'UNKNOWN', code: 'VALIDITY_EXPIRED', message: 'validity ended before submission', permanent: true });
+      if (!canMoveMessage(message.status, 'expired')) {
+        // Delivered short of a stricter successOn (e.g. "read"): statuses only move forward, so it stays delivered.
+        events.push({ type: 'cascade.ended', detail: `validity ended before ${message.successOn}; no further attempts` });
+        return finish({ kind: 'none' }, { dueAt: null });
+      }
       events.push({ type: 'message.expired', detail: 'validity ended; no further attempts' });
       this.metrics.finished.inc({ status: 'expired' });
       return finish({ kind: 'none' }, { status: 'expired', dueAt: null });

@@ -145,7 +145,8 @@ export class StatusIngestService {
         const next = report.status as MessageStatus;
         const moveStatus = canMoveMessage(message.status, next);
         const succeeded = reaches(report.status, message.successOn);
-        const alreadyDone = message.attempts.some((a) => a.id !== attemptId && reaches(a.status, message.successOn));
+        // Includes this attempt's own earlier status: delivered then read completes the cascade once, not twice.
+        const alreadyDone = message.attempts.some((a) => reaches(a.status, message.successOn));
         if (succeeded && !alreadyDone) {
           if (!isLast) {
             events.push({

@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
+import { DateTime } from 'luxon';
 import { createHash } from 'node:crypto';
 import { addressFor, planNext } from '#libs/cascade/src/index.js';
 import type { ChannelContent } from '#libs/channels/src/index.js';
 import {
+  CHANNELS,
+  isChannel,
   isEmail,
   lookupPath,
   normalizePhone,
@@ -76,8 +79,11 @@ export class MessageIntake {
     const dto = plainToInstance(SendMessageRequest, body);
     const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
     const details = flattenValidationErrors(errors);
-    if (Array.isArray(dto.channels) && new Set(dto.channels).size !== dto.channels.length) {
-      details.push({ field: 'channels', issue: 'channels must be distinct' });
+    if (Array.isArray(dto.channels)) {
+      dto.channels.forEach((channel, index) => {
+        if (!isChannel(channel)) details.push({ field: `channels[${index}]`, issue: `must be one of ${CHANNELS.join(', ')}` });
+      });
+      if (new Set(dto.channels).size !== dto.channels.length) details.push({ field: 'channels', issue: 'channels must be distinct' });
     }
     if (details.length) throw HeraldError.validation(details);
     return dto;
@@ -98,8 +104,10 @@ export class MessageIntake {
     }
     let sendAt: Date | null = null;
     if (dto.sendAt !== undefined) {
-      const parsed = new Date(dto.sendAt);
-      if (!/^\d{4}-\d{2}-\d{2}T/.test(dto.sendAt) || Number.isNaN(parsed.getTime())) {
+      // luxon refuses impossible dates (2026-02-30) that Date would roll over; no offset means UTC.
+      const iso = DateTime.fromISO(dto.sendAt, { zone: 'utc' });
+      const parsed = iso.toJSDate();
+      if (!/^\d{4}-\d{2}-\d{2}T/.test(dto.sendAt) || !iso.isValid) {
         details.push({ field: 'sendAt', issue: 'an ISO 8601 date-time, e.g. 2026-12-24T09:00:00Z' });
       } else if (parsed.getTime() - now.getTime() > MAX_SCHEDULE_AHEAD_MS) {
         details.push({ field: 'sendAt', issue: 'at most one year ahead' });

@@ -85,7 +85,8 @@ export class SendMessageRequest {
   @ApiProperty({ type: RecipientDto }) @ValidateNested() @Type(() => RecipientDto) @IsObject() to: RecipientDto;
 
   @ApiProperty({ enum: CHANNELS, isArray: true, example: ['whatsapp', 'sms'], description: '1 to 5 distinct channels, in cascade order' })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(5) @IsIn(CHANNELS, { each: true }) channels: string[];
+  // Each value is checked in MessageIntake.parse, so an unknown one is named by its index (`channels[1]`).
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(5) channels: string[];
 
   @ApiProperty({ type: ContentDto }) @ValidateNested() @Type(() => ContentDto) @IsObject() content: ContentDto;
 

@@ -98,7 +98,7 @@ export class InitialSchema1764770000000 implements MigrationInterface {
         failed_at timestamptz,
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now(),
-        UNIQUE (message_id, seq)
+        UNIQUE (workspace_id, message_id, seq)
       )`);
     await q.query(
       `CREATE INDEX attempts_provider_id ON attempts (provider, provider_message_id) WHERE provider_message_id IS NOT NULL`,
@@ -116,7 +116,7 @@ export class InitialSchema1764770000000 implements MigrationInterface {
         detail text,
         data jsonb
       )`);
-    await q.query(`CREATE INDEX message_events_message ON message_events (message_id, id)`);
+    await q.query(`CREATE INDEX message_events_message ON message_events (workspace_id, message_id, id)`);
     // Delivery reports whose attempt is not known (yet): a webhook can outrun the commit of the attempt's
     // provider id; such reports are kept and applied when the id is recorded.
     await q.query(`

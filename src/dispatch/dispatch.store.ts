@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { StatusReport } from '#libs/channels/src/index.js';
 import type { AttemptStatus, Channel, MessageStatus } from '#libs/core/src/index.js';
-import type { DispatchAttempt, DispatchMessage, NewEvent } from './dispatch.types.js';
 import { returned } from '../database/sql.js';
+import type { Changes } from './changes.js';
+import type { DispatchAttempt, DispatchMessage } from './dispatch.types.js';
+
+export interface MessageKey {
+  id: string;
+  workspaceId: string;
+}
 
 interface AttemptRow {
   id: string;
@@ -18,185 +25,252 @@ interface AttemptRow {
 }
 
 const date = (value: string | Date | null): Date | null => (value === null ? null : new Date(value));
+const json = (value: unknown): string | null => (value === undefined || value === null ? null : JSON.stringify(value));
+const iso = (value: Date | undefined): string | null => value?.toISOString() ?? null;
 
 /**
- * The dispatcher's SQL, in one place. Every statement names the workspace; callers pass the
- * EntityManager of the transaction they hold.
+ * The dispatcher's SQL, in one place. Work is read and written in bulk (one statement per kind of change
+ * for a whole batch), and every statement is scoped by workspace id.
  */
 @Injectable()
 export class DispatchStore {
   /** Claims up to `limit` due messages by pushing their due time out by `leaseMs` (a crashed worker's lease just runs out). */
-  async claim(manager: EntityManager, limit: number, leaseMs: number): Promise<{ id: string; workspaceId: string }[]> {
-    const rows = returned<{ id: string; workspace_id: string }>(await manager.query(
-      `UPDATE messages m SET due_at = now() + $2 * interval '1 millisecond'
-         FROM (SELECT id FROM messages WHERE due_at <= now() ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED) c
-        WHERE m.id = c.id
-        RETURNING m.id, m.workspace_id`,
-      [limit, leaseMs],
-    ));
+  async claim(manager: EntityManager, limit: number, leaseMs: number): Promise<MessageKey[]> {
+    const rows = returned<{ id: string; workspace_id: string }>(
+      await manager.query(
+        `UPDATE messages m SET due_at = now() + $2 * interval '1 millisecond'
+           FROM (SELECT id FROM messages WHERE due_at <= now() ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED) c
+          WHERE m.id = c.id
+          RETURNING m.id, m.workspace_id`,
+        [limit, leaseMs],
+      ),
+    );
     return rows.map((row) => ({ id: row.id, workspaceId: row.workspace_id }));
   }
 
   /** Gives claimed messages back (graceful shutdown). */
-  async release(manager: EntityManager, ids: string[]): Promise<void> {
-    if (ids.length) await manager.query(`UPDATE messages SET due_at = now() WHERE id = ANY($1) AND due_at IS NOT NULL`, [ids]);
+  async release(manager: EntityManager, keys: MessageKey[]): Promise<void> {
+    if (!keys.length) return;
+    await manager.query(
+      `UPDATE messages m SET due_at = now() FROM unnest($1::text[], $2::text[]) AS k(id, workspace_id)
+        WHERE m.id = k.id AND m.workspace_id = k.workspace_id AND m.due_at IS NOT NULL`,
+      [keys.map((k) => k.id), keys.map((k) => k.workspaceId)],
+    );
   }
 
-  async lock(manager: EntityManager, workspaceId: string, id: string): Promise<DispatchMessage | null> {
+  /** Locks the messages (in id order, so concurrent batches cannot deadlock) and loads their attempts and consent. */
+  async lockMany(manager: EntityManager, keys: MessageKey[]): Promise<Map<string, DispatchMessage>> {
+    if (!keys.length) return new Map();
     const rows: Record<string, unknown>[] = await manager.query(
-      `SELECT m.id, m.workspace_id, m.status, m.channel, m.channels, m.recipient, m.content, m.success_on,
+      `SELECT m.id, m.workspace_id, m.status, m.channel, m.channels, m.recipient, m.success_on,
               m.fallback_after_ms, m.valid_until, m.created_at, COALESCE(c.consent, '{}') AS consent,
               COALESCE((SELECT json_agg(json_build_object('id', a.id, 'seq', a.seq, 'channel', a.channel, 'provider', a.provider,
                          'provider_message_id', a.provider_message_id, 'status', a.status, 'error', a.error, 'tries', a.tries,
                          'in_flight_since', a.in_flight_since, 'submitted_at', a.submitted_at) ORDER BY a.seq)
                           FROM attempts a WHERE a.message_id = m.id AND a.workspace_id = m.workspace_id), '[]') AS attempts
          FROM messages m
+         JOIN unnest($1::text[], $2::text[]) AS k(id, workspace_id) ON m.id = k.id AND m.workspace_id = k.workspace_id
          LEFT JOIN contacts c ON c.workspace_id = m.workspace_id AND c.external_id = m.contact_id
-        WHERE m.id = $1 AND m.workspace_id = $2
+        ORDER BY m.id
         FOR UPDATE OF m`,
-      [id, workspaceId],
+      [keys.map((k) => k.id), keys.map((k) => k.workspaceId)],
     );
-    const row = rows[0];
-    if (!row) return null;
-    return {
-      id: row.id as string,
-      workspaceId: row.workspace_id as string,
-      status: row.status as MessageStatus,
-      channel: row.channel as Channel | null,
-      channels: row.channels as Channel[],
-      recipient: row.recipient as DispatchMessage['recipient'],
-      content: row.content as DispatchMessage['content'],
-      successOn: row.success_on as DispatchMessage['successOn'],
-      fallbackAfterMs: row.fallback_after_ms as number,
-      validUntil: date(row.valid_until as Date | null),
-      createdAt: new Date(row.created_at as Date),
-      consent: row.consent as DispatchMessage['consent'],
-      attempts: (row.attempts as AttemptRow[]).map((a) => ({
-        id: a.id,
-        seq: a.seq,
-        channel: a.channel,
-        provider: a.provider,
-        providerMessageId: a.provider_message_id,
-        status: a.status,
-        error: a.error,
-        tries: a.tries,
-        inFlightSince: date(a.in_flight_since),
-        submittedAt: date(a.submitted_at),
-      })),
-    };
+    return new Map(
+      rows.map((row) => [
+        row.id as string,
+        {
+          id: row.id as string,
+          workspaceId: row.workspace_id as string,
+          status: row.status as MessageStatus,
+          channel: row.channel as Channel | null,
+          channels: row.channels as Channel[],
+          recipient: row.recipient as DispatchMessage['recipient'],
+          content: null,
+          successOn: row.success_on as DispatchMessage['successOn'],
+          fallbackAfterMs: row.fallback_after_ms as number,
+          validUntil: date(row.valid_until as Date | null),
+          createdAt: new Date(row.created_at as Date),
+          consent: row.consent as DispatchMessage['consent'],
+          attempts: (row.attempts as AttemptRow[]).map((a) => ({
+            id: a.id,
+            seq: a.seq,
+            channel: a.channel,
+            provider: a.provider,
+            providerMessageId: a.provider_message_id,
+            status: a.status,
+            error: a.error,
+            tries: a.tries,
+            inFlightSince: date(a.in_flight_since),
+            submittedAt: date(a.submitted_at),
+          })),
+        },
+      ]),
+    );
   }
 
-  async insertAttempt(
+  /** The rendered content of each submission's channel (read outside the lock, just before the provider calls). */
+  async contents(manager: EntityManager, items: (MessageKey & { channel: Channel })[]): Promise<Map<string, Record<string, unknown>>> {
+    if (!items.length) return new Map();
+    const rows: { id: string; content: Record<string, unknown> | null }[] = await manager.query(
+      `SELECT m.id, m.content -> k.channel AS content
+         FROM messages m JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(id, workspace_id, channel)
+           ON m.id = k.id AND m.workspace_id = k.workspace_id`,
+      [items.map((i) => i.id), items.map((i) => i.workspaceId), items.map((i) => i.channel)],
+    );
+    return new Map(rows.map((row) => [row.id, row.content ?? {}]));
+  }
+
+  /** Attempts by provider id, for delivery reports. */
+  async attemptsByProviderId(
     manager: EntityManager,
-    message: DispatchMessage,
-    attempt: { id: string; seq: number; channel: Channel; provider: string | null; status: AttemptStatus; inFlight: boolean; error?: unknown },
-  ): Promise<void> {
-    await manager.query(
-      `INSERT INTO attempts (id, workspace_id, message_id, seq, channel, provider, status, error, tries, in_flight_since, failed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $10 THEN clock_timestamp() END,
-               CASE WHEN $7 = 'skipped' THEN clock_timestamp() END)`,
-      [
-        attempt.id,
-        message.workspaceId,
-        message.id,
-        attempt.seq,
-        attempt.channel,
-        attempt.provider,
-        attempt.status,
-        attempt.error === undefined ? null : JSON.stringify(attempt.error),
-        attempt.inFlight ? 1 : 0,
-        attempt.inFlight,
-      ],
+    refs: { provider: string; providerMessageId: string }[],
+  ): Promise<Map<string, { attemptId: string; messageId: string; workspaceId: string }>> {
+    if (!refs.length) return new Map();
+    const rows: { id: string; message_id: string; workspace_id: string; provider: string; provider_message_id: string }[] = await manager.query(
+      `SELECT a.id, a.message_id, a.workspace_id, a.provider, a.provider_message_id
+         FROM attempts a JOIN unnest($1::text[], $2::text[]) AS r(provider, provider_message_id)
+           ON a.provider = r.provider AND a.provider_message_id = r.provider_message_id`,
+      [refs.map((r) => r.provider), refs.map((r) => r.providerMessageId)],
+    );
+    return new Map(
+      rows.map((row) => [`${row.provider}\u0000${row.provider_message_id}`, { attemptId: row.id, messageId: row.message_id, workspaceId: row.workspace_id }]),
     );
   }
 
-  async startRetry(manager: EntityManager, workspaceId: string, attemptId: string): Promise<void> {
+  async keepUnmatched(manager: EntityManager, reports: StatusReport[]): Promise<void> {
+    if (!reports.length) return;
     await manager.query(
-      `UPDATE attempts SET tries = tries + 1, in_flight_since = clock_timestamp(), updated_at = now()
-        WHERE id = $1 AND workspace_id = $2`,
-      [attemptId, workspaceId],
+      `INSERT INTO unmatched_reports (provider, provider_message_id, report)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])`,
+      [reports.map((r) => r.provider), reports.map((r) => r.providerMessageId), reports.map((r) => JSON.stringify(r))],
     );
   }
 
-  async recordSubmitted(
-    manager: EntityManager,
-    workspaceId: string,
-    attemptId: string,
-    result: { provider: string; providerMessageId: string; status: 'submitted' | 'sent'; segments?: number; raw?: unknown },
-  ): Promise<Date> {
-    const rows = returned<{ submitted_at: Date }>(await manager.query(
-      `UPDATE attempts SET status = $3, provider = $4, provider_message_id = $5, segments = COALESCE($6, segments),
-              raw = COALESCE($7::jsonb, raw), submitted_at = clock_timestamp(),
-              sent_at = CASE WHEN $3 = 'sent' THEN clock_timestamp() END, in_flight_since = NULL, error = NULL, updated_at = now()
-        WHERE id = $1 AND workspace_id = $2
-        RETURNING submitted_at`,
-      [attemptId, workspaceId, result.status, result.provider, result.providerMessageId, result.segments ?? null, result.raw === undefined ? null : JSON.stringify(result.raw)],
-    ));
-    return new Date(rows[0].submitted_at);
+  /** Reports that arrived before their attempt's provider id was recorded, removed as they are taken. */
+  async takeUnmatched(manager: EntityManager, refs: { provider: string; providerMessageId: string }[]): Promise<StatusReport[]> {
+    if (!refs.length) return [];
+    const rows = returned<{ id: string; report: StatusReport }>(
+      await manager.query(
+        `DELETE FROM unmatched_reports u USING unnest($1::text[], $2::text[]) AS r(provider, provider_message_id)
+          WHERE u.provider = r.provider AND u.provider_message_id = r.provider_message_id
+          RETURNING u.id, u.report`,
+        [refs.map((r) => r.provider), refs.map((r) => r.providerMessageId)],
+      ),
+    );
+    return rows.sort((a, b) => Number(a.id) - Number(b.id)).map((row) => ({ ...row.report, at: new Date(row.report.at) }));
   }
 
-  async recordError(
-    manager: EntityManager,
-    workspaceId: string,
-    attemptId: string,
-    status: 'queued' | 'failed' | 'skipped',
-    error: unknown,
-  ): Promise<void> {
-    await manager.query(
-      `UPDATE attempts SET status = $3, error = $4::jsonb, in_flight_since = NULL, updated_at = now(),
-              failed_at = CASE WHEN $3 = 'queued' THEN failed_at ELSE clock_timestamp() END
-        WHERE id = $1 AND workspace_id = $2`,
-      [attemptId, workspaceId, status, JSON.stringify(error)],
-    );
-  }
-
-  /** Ends attempts that never reached the provider (queued, not in flight). */
-  async endQueuedAttempts(manager: EntityManager, workspaceId: string, messageId: string, status: AttemptStatus, error: unknown): Promise<void> {
-    await manager.query(
-      `UPDATE attempts SET status = $3, error = $4::jsonb, failed_at = clock_timestamp(), updated_at = now()
-        WHERE message_id = $1 AND workspace_id = $2 AND status = 'queued' AND in_flight_since IS NULL`,
-      [messageId, workspaceId, status, JSON.stringify(error)],
-    );
-  }
-
-  async updateMessage(
-    manager: EntityManager,
-    workspaceId: string,
-    id: string,
-    patch: { status?: MessageStatus; channel?: Channel | null; dueAt: Date | null | 'now' },
-  ): Promise<void> {
-    await manager.query(
-      `UPDATE messages SET status = COALESCE($3, status), channel = CASE WHEN $4::boolean THEN $5 ELSE channel END,
-              due_at = CASE WHEN $6::boolean THEN now() ELSE $7::timestamptz END, updated_at = now()
-        WHERE id = $1 AND workspace_id = $2`,
-      [
-        id,
-        workspaceId,
-        patch.status ?? null,
-        patch.channel !== undefined,
-        patch.channel ?? null,
-        patch.dueAt === 'now',
-        patch.dueAt === 'now' ? null : (patch.dueAt?.toISOString() ?? null),
-      ],
-    );
-  }
-
-  async addEvents(manager: EntityManager, workspaceId: string, messageId: string, events: NewEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    await manager.query(
-      `INSERT INTO message_events (workspace_id, message_id, at, type, channel, attempt_id, detail, data)
-       SELECT $1, $2, clock_timestamp(), e.type, e.channel, e.attempt_id, e.detail, e.data::jsonb
-         FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS e(type, channel, attempt_id, detail, data, n)
-        ORDER BY e.n`,
-      [
-        workspaceId,
-        messageId,
-        events.map((e) => e.type),
-        events.map((e) => e.channel ?? null),
-        events.map((e) => e.attemptId ?? null),
-        events.map((e) => e.detail ?? null),
-        events.map((e) => (e.data === undefined ? null : JSON.stringify(e.data))),
-      ],
-    );
+  /** Writes a batch's changes: at most one statement per kind of change. */
+  async apply(manager: EntityManager, changes: Changes): Promise<void> {
+    const inserts = changes.newAttempts;
+    if (inserts.length) {
+      await manager.query(
+        `INSERT INTO attempts (id, workspace_id, message_id, seq, channel, provider, status, error, tries, in_flight_since, failed_at, created_at)
+         SELECT id, workspace_id, message_id, seq, channel, provider, status, error::jsonb, CASE WHEN in_flight THEN 1 ELSE 0 END,
+                CASE WHEN in_flight THEN at END, CASE WHEN status IN ('skipped', 'failed', 'expired') THEN at END, at
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bool[], $10::timestamptz[])
+             AS t(id, workspace_id, message_id, seq, channel, provider, status, error, in_flight, at)`,
+        [
+          inserts.map((a) => a.id),
+          inserts.map((a) => a.workspaceId),
+          inserts.map((a) => a.messageId),
+          inserts.map((a) => a.seq),
+          inserts.map((a) => a.channel),
+          inserts.map((a) => a.provider),
+          inserts.map((a) => a.status),
+          inserts.map((a) => json(a.error)),
+          inserts.map((a) => a.inFlight),
+          inserts.map((a) => a.at.toISOString()),
+        ],
+      );
+    }
+    const patches = [...changes.attemptPatches.values()];
+    if (patches.length) {
+      await manager.query(
+        `UPDATE attempts a SET
+            status = COALESCE(p.status, a.status),
+            provider = COALESCE(p.provider, a.provider),
+            provider_message_id = COALESCE(p.provider_message_id, a.provider_message_id),
+            error = CASE WHEN p.clear_error THEN NULL ELSE COALESCE(p.error::jsonb, a.error) END,
+            tries = a.tries + p.add_tries,
+            in_flight_since = CASE p.in_flight WHEN 'set' THEN clock_timestamp() WHEN 'clear' THEN NULL ELSE a.in_flight_since END,
+            submitted_at = COALESCE(p.submitted_at, a.submitted_at),
+            sent_at = COALESCE(a.sent_at, p.sent_at),
+            delivered_at = COALESCE(a.delivered_at, p.delivered_at),
+            read_at = COALESCE(a.read_at, p.read_at),
+            failed_at = COALESCE(a.failed_at, p.failed_at),
+            segments = COALESCE(p.segments, a.segments),
+            cost_amount = COALESCE(p.cost_amount::numeric, a.cost_amount),
+            cost_currency = COALESCE(p.cost_currency, a.cost_currency),
+            raw = COALESCE(p.raw::jsonb, a.raw),
+            updated_at = now()
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::int[], $9::text[],
+                       $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::timestamptz[], $14::timestamptz[], $15::int[],
+                       $16::text[], $17::text[], $18::text[])
+             AS p(id, workspace_id, status, provider, provider_message_id, error, clear_error, add_tries, in_flight,
+                  submitted_at, sent_at, delivered_at, read_at, failed_at, segments, cost_amount, cost_currency, raw)
+          WHERE a.id = p.id AND a.workspace_id = p.workspace_id`,
+        [
+          patches.map((p) => p.id),
+          patches.map((p) => p.workspaceId),
+          patches.map((p) => p.status ?? null),
+          patches.map((p) => p.provider ?? null),
+          patches.map((p) => p.providerMessageId ?? null),
+          patches.map((p) => json(p.error)),
+          patches.map((p) => p.error === null),
+          patches.map((p) => p.addTries ?? 0),
+          patches.map((p) => p.inFlight ?? null),
+          patches.map((p) => iso(p.submittedAt)),
+          patches.map((p) => iso(p.sentAt)),
+          patches.map((p) => iso(p.deliveredAt)),
+          patches.map((p) => iso(p.readAt)),
+          patches.map((p) => iso(p.failedAt)),
+          patches.map((p) => p.segments ?? null),
+          patches.map((p) => p.costAmount ?? null),
+          patches.map((p) => p.costCurrency ?? null),
+          patches.map((p) => json(p.raw)),
+        ],
+      );
+    }
+    const messages = [...changes.messagePatches.values()];
+    if (messages.length) {
+      await manager.query(
+        `UPDATE messages m SET
+            status = COALESCE(p.status, m.status),
+            channel = COALESCE(p.channel, m.channel),
+            due_at = CASE p.due_mode WHEN 'keep' THEN m.due_at WHEN 'now' THEN now() ELSE p.due_at END,
+            updated_at = now()
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+             AS p(id, workspace_id, status, channel, due_mode, due_at)
+          WHERE m.id = p.id AND m.workspace_id = p.workspace_id`,
+        [
+          messages.map((p) => p.id),
+          messages.map((p) => p.workspaceId),
+          messages.map((p) => p.status ?? null),
+          messages.map((p) => p.channel ?? null),
+          messages.map((p) => (p.dueAt === undefined ? 'keep' : p.dueAt === 'now' ? 'now' : 'at')),
+          messages.map((p) => (p.dueAt instanceof Date ? p.dueAt.toISOString() : null)),
+        ],
+      );
+    }
+    const events = changes.events;
+    if (events.length) {
+      await manager.query(
+        `INSERT INTO message_events (workspace_id, message_id, at, type, channel, attempt_id, detail, data)
+         SELECT e.workspace_id, e.message_id, clock_timestamp(), e.type, e.channel, e.attempt_id, e.detail, e.data::jsonb
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+                WITH ORDINALITY AS e(workspace_id, message_id, type, channel, attempt_id, detail, data, n)
+          ORDER BY e.n`,
+        [
+          events.map((e) => e.workspaceId),
+          events.map((e) => e.messageId),
+          events.map((e) => e.type),
+          events.map((e) => e.channel ?? null),
+          events.map((e) => e.attemptId ?? null),
+          events.map((e) => e.detail ?? null),
+          events.map((e) => json(e.data)),
+        ],
+      );
+    }
   }
 }

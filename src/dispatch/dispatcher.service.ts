@@ -18,10 +18,9 @@ import { StatusIngestService } from './status-ingest.service.js';
 export class DispatcherService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(DispatcherService.name);
   private running = false;
-  private loop: Promise<void> | null = null;
-  private wakeUp: (() => void) | null = null;
+  private loops: Promise<void>[] = [];
+  private readonly sleepers = new Set<() => void>();
   private pendingWake = false;
-  private waiting: string[] = [];
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -39,12 +38,13 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   onApplicationBootstrap(): void {
     if (this.config.role === 'api') return;
     this.running = true;
-    this.loop = this.run();
+    // Two lanes: while one waits on providers, the other claims and decides (SKIP LOCKED keeps them apart).
+    this.loops = [this.run(), this.run()];
   }
 
   nudge(): void {
     this.pendingWake = true;
-    this.wakeUp?.();
+    for (const wake of [...this.sleepers]) wake();
   }
 
   private async run(): Promise<void> {
@@ -65,23 +65,11 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   async tick(): Promise<number> {
     const claimed = await this.store.claim(this.db.manager, this.config.dispatchBatchSize, this.config.claimLeaseMs);
     if (claimed.length === 0) return 0;
-    this.waiting = claimed.map((c) => c.id);
-    const queue = [...claimed];
-    const workers = Array.from({ length: Math.min(this.config.dispatchConcurrency, queue.length) }, async () => {
-      for (let next = queue.shift(); next && this.running; next = queue.shift()) {
-        this.waiting = this.waiting.filter((id) => id !== next!.id);
-        try {
-          await this.processor.process(next.workspaceId, next.id);
-        } catch (error) {
-          // The claim's lease runs out and the message is picked up again.
-          this.logger.error({ err: error, messageId: next.id }, 'message step failed');
-        }
-      }
-    });
-    await Promise.all(workers);
-    if (this.waiting.length) {
-      await this.store.release(this.db.manager, this.waiting);
-      this.waiting = [];
+    try {
+      await this.processor.processBatch(claimed);
+    } catch (error) {
+      // The claim's lease runs out and the messages are picked up again.
+      this.logger.error({ err: error, messages: claimed.length }, 'dispatch batch failed');
     }
     return claimed.length;
   }
@@ -92,24 +80,22 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = () => {
-        this.wakeUp = null;
+        this.sleepers.delete(done);
         this.pendingWake = false;
-        done();
+        resolve();
       };
+      const timer = setTimeout(done, ms);
+      this.sleepers.add(done);
     });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.wakeUp?.();
+    for (const wake of [...this.sleepers]) wake();
     const grace = new Promise((resolve) => setTimeout(resolve, this.config.shutdownGraceMs).unref());
-    await Promise.race([this.loop, grace]);
+    await Promise.race([Promise.all(this.loops), grace]);
   }
 }

@@ -43,9 +43,8 @@ export class MaintenanceService {
             ORDER BY u2.id LIMIT 500 FOR UPDATE SKIP LOCKED)
          RETURNING u.id, u.report`,
       ));
-      for (const row of rows.sort((a, b) => Number(a.id) - Number(b.id))) {
-        await this.ingest.ingest({ ...row.report, at: new Date(row.report.at) });
-      }
+      rows.sort((a, b) => Number(a.id) - Number(b.id));
+      await this.ingest.ingestMany(rows.map((row) => ({ ...row.report, at: new Date(row.report.at) })));
     } catch (error) {
       this.logger.warn({ err: error }, 'unmatched report retry failed');
     }

@@ -9,7 +9,7 @@ import { returned } from '../database/sql.js';
 
 const BATCH = 500;
 const TICK_MS = 50;
-const UNMATCHED_RETRY_MS = 2_000;
+const UNMATCHED_RETRY_MS = 200;
 
 /**
  * Plays back the sandbox's delivery reports when they fall due, through the same ingestion path as real
@@ -46,10 +46,8 @@ export class SandboxReporterService implements OnApplicationBootstrap, BeforeApp
         ),
       );
       rows.sort((a, b) => Number(a.id) - Number(b.id));
-      const done: string[] = [];
-      const later: string[] = [];
-      for (const row of rows) {
-        const outcome = await this.ingest.ingest({
+      const outcomes = await this.ingest.ingestMany(
+        rows.map((row) => ({
           provider: SANDBOX_PROVIDER,
           providerMessageId: row.provider_message_id,
           status: row.status,
@@ -57,9 +55,12 @@ export class SandboxReporterService implements OnApplicationBootstrap, BeforeApp
           error: row.error ?? undefined,
           segments: row.status === 'delivered' ? 1 : undefined,
           cost: row.status === 'delivered' ? { amount: '0', currency: 'USD' } : undefined,
-        });
-        (outcome === 'unmatched' ? later : done).push(row.id);
-      }
+        })),
+        // A report can outrun the commit of its attempt's provider id; the sandbox replays it shortly.
+        { keepUnmatched: false },
+      );
+      const done = rows.filter((_, i) => outcomes[i] !== 'unmatched').map((row) => row.id);
+      const later = rows.filter((_, i) => outcomes[i] === 'unmatched').map((row) => row.id);
       if (done.length) await this.db.query(`DELETE FROM sandbox_reports WHERE id = ANY($1::bigint[])`, [done]);
       if (later.length) {
         await this.db.query(`UPDATE sandbox_reports SET due_at = now() + $2 * interval '1 millisecond' WHERE id = ANY($1::bigint[])`, [later, UNMATCHED_RETRY_MS]);

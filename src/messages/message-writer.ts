@@ -1,15 +1,10 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { GroupCommit } from '../database/group-commit.js';
 import type { NewMessage } from './send/message-intake.js';
 
 export type WriteResult = { inserted: true; createdAt: Date } | { inserted: false; conflict: 'idempotency' };
-
-interface Pending {
-  message: NewMessage;
-  resolve: (result: WriteResult) => void;
-  reject: (error: unknown) => void;
-}
 
 const MAX_ROWS = 1000;
 const MAX_IN_FLIGHT = 3;
@@ -17,16 +12,16 @@ const MAX_IN_FLIGHT = 3;
 /**
  * Group commit for accepted messages: concurrent requests are gathered into one multi-row INSERT (through
  * `unnest`), so a burst of sends costs a few commits instead of one each. A request is answered only after
- * the statement that holds its row has committed, so the 202 is durable. There is no added delay: a batch
- * leaves as soon as a slot is free, and whatever arrived meanwhile forms the next one.
+ * the statement that holds its row has committed, so the 202 is durable.
  */
 @Injectable()
 export class MessageWriter implements OnModuleDestroy {
-  private queue: Pending[] = [];
-  private inFlight = 0;
+  private readonly batches: GroupCommit<NewMessage, WriteResult>;
   private readonly listeners: ((count: number) => void)[] = [];
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(@InjectDataSource() private readonly db: DataSource) {
+    this.batches = new GroupCommit((rows) => this.flush(rows), MAX_ROWS, MAX_IN_FLIGHT);
+  }
 
   /** Called after rows commit (the in-process dispatcher uses it to start at once). */
   onCommitted(listener: (count: number) => void): void {
@@ -34,61 +29,42 @@ export class MessageWriter implements OnModuleDestroy {
   }
 
   write(message: NewMessage): Promise<WriteResult> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ message, resolve, reject });
-      this.pump();
-    });
+    return this.batches.submit(message);
   }
 
   writeMany(messages: NewMessage[]): Promise<WriteResult[]> {
     return Promise.all(messages.map((message) => this.write(message)));
   }
 
-  private pump(): void {
-    while (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_ROWS);
-      this.inFlight++;
-      void this.flush(batch).finally(() => {
-        this.inFlight--;
-        this.pump();
-      });
-    }
-  }
-
-  private async flush(batch: Pending[]): Promise<void> {
-    try {
-      const rows = batch.map((p) => p.message);
-      const inserted: { id: string; created_at: Date }[] = await this.db.query(INSERT_SQL, [
-        rows.map((m) => m.id),
-        rows.map((m) => m.workspaceId),
-        rows.map((m) => m.status),
-        rows.map((m) => m.channels.join(',')),
-        rows.map((m) => m.contactId),
-        rows.map((m) => JSON.stringify(m.recipient)),
-        rows.map((m) => JSON.stringify(m.content)),
-        rows.map((m) => m.successOn),
-        rows.map((m) => m.fallbackAfterMs),
-        rows.map((m) => m.validUntil.toISOString()),
-        rows.map((m) => m.sendAt?.toISOString() ?? null),
-        rows.map((m) => m.callbackUrl),
-        rows.map((m) => m.reference),
-        rows.map((m) => (m.metadata ? JSON.stringify(m.metadata) : null)),
-        rows.map((m) => m.idempotencyKey),
-        rows.map((m) => m.requestHash),
-      ]);
-      const createdAt = new Map(inserted.map((row) => [row.id, row.created_at]));
-      for (const pending of batch) {
-        const at = createdAt.get(pending.message.id);
-        pending.resolve(at ? { inserted: true, createdAt: at } : { inserted: false, conflict: 'idempotency' });
-      }
-      if (inserted.length > 0) for (const listener of this.listeners) listener(inserted.length);
-    } catch (error) {
-      for (const pending of batch) pending.reject(error);
-    }
+  private async flush(rows: NewMessage[]): Promise<WriteResult[]> {
+    const inserted: { id: string; created_at: Date }[] = await this.db.query(INSERT_SQL, [
+      rows.map((m) => m.id),
+      rows.map((m) => m.workspaceId),
+      rows.map((m) => m.status),
+      rows.map((m) => m.channels.join(',')),
+      rows.map((m) => m.contactId),
+      rows.map((m) => JSON.stringify(m.recipient)),
+      rows.map((m) => JSON.stringify(m.content)),
+      rows.map((m) => m.successOn),
+      rows.map((m) => m.fallbackAfterMs),
+      rows.map((m) => m.validUntil.toISOString()),
+      rows.map((m) => m.sendAt?.toISOString() ?? null),
+      rows.map((m) => m.callbackUrl),
+      rows.map((m) => m.reference),
+      rows.map((m) => (m.metadata ? JSON.stringify(m.metadata) : null)),
+      rows.map((m) => m.idempotencyKey),
+      rows.map((m) => m.requestHash),
+    ]);
+    const createdAt = new Map(inserted.map((row) => [row.id, row.created_at]));
+    if (inserted.length > 0) for (const listener of this.listeners) listener(inserted.length);
+    return rows.map((m) => {
+      const at = createdAt.get(m.id);
+      return at ? { inserted: true, createdAt: at } : { inserted: false, conflict: 'idempotency' };
+    });
   }
 
   async onModuleDestroy(): Promise<void> {
-    while (this.inFlight > 0 || this.queue.length > 0) await new Promise((r) => setTimeout(r, 10));
+    while (!this.batches.idle) await new Promise((r) => setTimeout(r, 10));
   }
 }
 

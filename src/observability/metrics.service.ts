@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DataSource } from 'typeorm';
+import type { Changes } from '../dispatch/changes.js';
 
 /** Prometheus metrics (prom-client), one registry per app instance so tests can run several apps. */
 @Injectable()
@@ -36,6 +37,13 @@ export class MetricsService {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [this.registry],
   });
+
+  /** Counts what a dispatcher or ingestion batch did, once it is written. */
+  record(changes: Changes): void {
+    for (const { channel, status } of changes.counted) this.attempts.inc({ channel, status });
+    for (const { channel, seconds } of changes.latencies) this.dispatchLatency.observe({ channel }, seconds);
+    for (const status of changes.finishedStatuses) this.finished.inc({ status });
+  }
 
   constructor(@InjectDataSource() db: DataSource) {
     collectDefaultMetrics({ register: this.registry, prefix: 'herald_' });

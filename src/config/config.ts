@@ -53,9 +53,10 @@ export interface HeraldConfig {
   /** How often an idle worker looks for due work. */
   pollIntervalMs: number;
   /**
-   * How long a claimed message stays reserved for the worker that claimed it before its first step: after a
-   * crash, another worker picks it up once this runs out. It must outlast the wait of the last message of a
-   * claimed batch (batch size / concurrency provider calls), or two workers could work on one message.
+   * HERALD_CLAIM_LEASE (default 60s): how long a message stays reserved for the worker that claimed it or is
+   * submitting it; after a crash another worker takes it over once this runs out. It must outlast a claimed
+   * batch's processing including the slowest provider call (its HTTP timeout), or two workers could work on
+   * one message at once. Tests shorten it to see crash recovery quickly.
    */
   claimLeaseMs: number;
   dispatchBatchSize: number;

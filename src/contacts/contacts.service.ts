@@ -26,6 +26,16 @@ export interface ContactView {
 
 const EXTERNAL_ID = /^[\w.:@+-]{1,128}$/;
 
+/**
+ * The messages "about" a contact (m = messages; $1 workspace, $2 external id, $3 phone, $4 email, $5 Viber id):
+ * sent to it by id or to any of its addresses. Export (Art. 15) and erasure (Art. 17) must cover the same set.
+ */
+const CONTACT_MESSAGES = `m.workspace_id = $1
+  AND (m.contact_id = $2
+       OR ($3::text IS NOT NULL AND m.recipient->>'phone' = $3)
+       OR ($4::text IS NOT NULL AND m.recipient->>'email' = $4)
+       OR ($5::text IS NOT NULL AND m.recipient->>'viberId' = $5))`;
+
 export function contactView(contact: ContactEntity): ContactView {
   return {
     id: contact.externalId,
@@ -115,12 +125,8 @@ export class ContactsService {
       const contact = await manager.getRepository(ContactEntity).findOne({ where: { workspaceId, externalId } });
       if (!contact) throw HeraldError.notFound('Contact');
       await manager.query(
-        `UPDATE messages SET recipient = NULL, content = NULL, contact_id = NULL, erased_at = now(), updated_at = now()
-          WHERE workspace_id = $1 AND erased_at IS NULL
-            AND (contact_id = $2
-                 OR ($3::text IS NOT NULL AND recipient->>'phone' = $3)
-                 OR ($4::text IS NOT NULL AND recipient->>'email' = $4)
-                 OR ($5::text IS NOT NULL AND recipient->>'viberId' = $5))`,
+        `UPDATE messages m SET recipient = NULL, content = NULL, contact_id = NULL, erased_at = now(), updated_at = now()
+          WHERE m.erased_at IS NULL AND ${CONTACT_MESSAGES}`,
         [workspaceId, externalId, contact.phone, contact.email, contact.viberId],
       );
       await manager.query(`UPDATE attempts a SET raw = NULL FROM messages m
@@ -139,10 +145,9 @@ export class ContactsService {
                          'providerMessageId', a.provider_message_id, 'submittedAt', a.submitted_at, 'deliveredAt', a.delivered_at)
                          ORDER BY a.seq) FROM attempts a WHERE a.message_id = m.id AND a.workspace_id = $1), '[]') AS attempts
          FROM messages m
-        WHERE m.workspace_id = $1 AND (m.contact_id = $2 OR ($3::text IS NOT NULL AND m.recipient->>'phone' = $3)
-              OR ($4::text IS NOT NULL AND m.recipient->>'email' = $4))
+        WHERE ${CONTACT_MESSAGES}
         ORDER BY m.id`,
-      [workspaceId, externalId, contact.phone, contact.email],
+      [workspaceId, externalId, contact.phone, contact.email, contact.viberId],
     );
     return { contact: contactView(contact), messages, exportedAt: new Date().toISOString() };
   }

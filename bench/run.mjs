@@ -48,7 +48,15 @@ async function database() {
 
 function startHerald(url, role, port, extra = {}) {
   const child = spawn(process.execPath, ['dist/src/main.js'], {
-    env: { ...process.env, DATABASE_URL: url, HERALD_ROLE: role, PORT: String(port), HERALD_ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn', ...extra },
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      HERALD_ROLE: role,
+      PORT: String(port),
+      HERALD_ADMIN_TOKEN: ADMIN,
+      LOG_LEVEL: 'warn',
+      ...extra,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   child.stdout.resume();
@@ -78,7 +86,9 @@ function stop(child) {
 
 function cannon(opts) {
   return new Promise((resolve, reject) => {
-    autocannon({ connections: CONNECTIONS, duration: SECONDS, pipelining: 1, ...opts }, (err, result) => (err ? reject(err) : resolve(result)));
+    autocannon({ connections: CONNECTIONS, duration: SECONDS, pipelining: 1, ...opts }, (err, result) =>
+      err ? reject(err) : resolve(result),
+    );
   });
 }
 
@@ -108,7 +118,14 @@ async function baseline(url, workspaceId) {
         await pool.query(
           `INSERT INTO messages (id, workspace_id, status, channels, recipient, content, success_on, fallback_after_ms, valid_until, reference, due_at)
            VALUES ($1, $2, 'accepted', $3, $4, $5, 'delivered', 60000, now() + interval '1 day', $6, NULL)`,
-          [id, workspaceId, m.channels, JSON.stringify(m.to), JSON.stringify({ sms: { text: m.content.text } }), m.reference],
+          [
+            id,
+            workspaceId,
+            m.channels,
+            JSON.stringify(m.to),
+            JSON.stringify({ sms: { text: m.content.text } }),
+            m.reference,
+          ],
         );
         res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ id, status: 'accepted' }));
       } catch (e) {
@@ -118,7 +135,12 @@ async function baseline(url, workspaceId) {
   });
   const port = await freePort();
   await new Promise((r) => server.listen(port, '127.0.0.1', r));
-  const result = await cannon({ url: `http://127.0.0.1:${port}/`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body(1)) });
+  const result = await cannon({
+    url: `http://127.0.0.1:${port}/`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body(1)),
+  });
   await new Promise((r) => server.close(r));
   await pool.end();
   return summary('baseline: node:http + 1 INSERT/request', result);
@@ -137,7 +159,13 @@ async function main() {
     const api = startHerald(db.url, 'api', port);
     children.push(api);
     await waitForHttp(port);
-    const ws = await (await fetch(`http://127.0.0.1:${port}/v1/workspaces`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench' }) })).json();
+    const ws = await (
+      await fetch(`http://127.0.0.1:${port}/v1/workspaces`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'bench' }),
+      })
+    ).json();
     const headers = { authorization: `Bearer ${ws.apiKey}`, 'content-type': 'application/json' };
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
@@ -148,18 +176,32 @@ async function main() {
     let i = 0;
     const single = summary(
       'herald: POST /v1/messages',
-      await cannon({ url: `http://127.0.0.1:${port}/v1/messages`, method: 'POST', headers, requests: [{ setupRequest: (r) => ({ ...r, body: JSON.stringify(body(i++)) }) }] }),
+      await cannon({
+        url: `http://127.0.0.1:${port}/v1/messages`,
+        method: 'POST',
+        headers,
+        requests: [{ setupRequest: (r) => ({ ...r, body: JSON.stringify(body(i++)) }) }],
+      }),
     );
     const batchBody = JSON.stringify({ messages: Array.from({ length: 100 }, (_, k) => body(k)) });
     const batch = summary(
       'herald: POST /v1/messages/batch (100/request)',
-      await cannon({ url: `http://127.0.0.1:${port}/v1/messages/batch`, method: 'POST', headers, body: batchBody, connections: Math.max(4, CONNECTIONS / 8) }),
+      await cannon({
+        url: `http://127.0.0.1:${port}/v1/messages/batch`,
+        method: 'POST',
+        headers,
+        body: batchBody,
+        connections: Math.max(4, CONNECTIONS / 8),
+      }),
       100,
     );
     // Everything accepted so far stays due: stop the API so the dispatch run measures a worker alone.
     await stop(api);
 
-    const due = Number((await client.query(`SELECT count(*) AS n FROM messages WHERE workspace_id = $1 AND due_at IS NOT NULL`, [ws.id])).rows[0].n);
+    const due = Number(
+      (await client.query(`SELECT count(*) AS n FROM messages WHERE workspace_id = $1 AND due_at IS NOT NULL`, [ws.id]))
+        .rows[0].n,
+    );
     const backlog = Math.min(due, BACKLOG);
     // Keep exactly `backlog` messages due so the run has a known size.
     await client.query(
@@ -172,24 +214,46 @@ async function main() {
     let submitted = 0;
     const deadline = started + 300_000;
     while (Date.now() < deadline) {
-      submitted = Number((await client.query(`SELECT count(DISTINCT message_id) AS n FROM attempts WHERE workspace_id = $1 AND submitted_at >= to_timestamp($2 / 1000.0)`, [ws.id, started])).rows[0].n);
+      submitted = Number(
+        (
+          await client.query(
+            `SELECT count(DISTINCT message_id) AS n FROM attempts WHERE workspace_id = $1 AND submitted_at >= to_timestamp($2 / 1000.0)`,
+            [ws.id, started],
+          )
+        ).rows[0].n,
+      );
       if (submitted >= backlog) break;
       await new Promise((r) => setTimeout(r, 200));
     }
     const seconds = (Date.now() - started) / 1000;
-    const lat = (await client.query(`SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY d) AS p99
-      FROM (SELECT extract(epoch FROM a.submitted_at - a.created_at) * 1000 AS d FROM attempts a WHERE a.workspace_id = $1 AND a.submitted_at >= to_timestamp($2 / 1000.0)) t`, [ws.id, started])).rows[0];
+    const lat = (
+      await client.query(
+        `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY d) AS p99
+      FROM (SELECT extract(epoch FROM a.submitted_at - a.created_at) * 1000 AS d FROM attempts a WHERE a.workspace_id = $1 AND a.submitted_at >= to_timestamp($2 / 1000.0)) t`,
+        [ws.id, started],
+      )
+    ).rows[0];
     await stop(worker);
-    const dispatch = { name: `dispatch: backlog of ${backlog} → submitted (1 worker)`, msgPerSecond: submitted / seconds, p50: Number(lat.p50), p99: Number(lat.p99), non2xx: backlog - submitted };
+    const dispatch = {
+      name: `dispatch: backlog of ${backlog} → submitted (1 worker)`,
+      msgPerSecond: submitted / seconds,
+      p50: Number(lat.p50),
+      p99: Number(lat.p99),
+      non2xx: backlog - submitted,
+    };
     await client.end();
 
     const rows = [base, single, batch, dispatch];
     log('| run | msg/s | p50 ms | p99 ms | errors | ratio to baseline |');
     log('|---|---:|---:|---:|---:|---:|');
     for (const r of rows) {
-      log(`| ${r.name} | ${r.msgPerSecond.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.non2xx} | ${(r.msgPerSecond / base.msgPerSecond).toFixed(2)}x |`);
+      log(
+        `| ${r.name} | ${r.msgPerSecond.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.non2xx} | ${(r.msgPerSecond / base.msgPerSecond).toFixed(2)}x |`,
+      );
     }
-    log(`\nreference: Kannel sendsms ≈ ${KANNEL_SENDSMS_PER_SECOND}/s on this kind of machine; single-send ratio to it ${(single.msgPerSecond / KANNEL_SENDSMS_PER_SECOND).toFixed(2)}x`);
+    log(
+      `\nreference: Kannel sendsms ≈ ${KANNEL_SENDSMS_PER_SECOND}/s on this kind of machine; single-send ratio to it ${(single.msgPerSecond / KANNEL_SENDSMS_PER_SECOND).toFixed(2)}x`,
+    );
     log('(dispatch latency = attempt created → submitted; attempts are created when a worker claims the message)');
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');

@@ -29,13 +29,21 @@ export async function createHttpApp(config: HeraldConfig, databaseUrl: string): 
     // The router answers a malformed or over-long path itself, before Nest: give it API §2's body and request id.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const malformed = error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH';
-      const issue = error.code === 'FST_ERR_BAD_URL' ? 'not a valid URL' : `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`;
+      const issue =
+        error.code === 'FST_ERR_BAD_URL'
+          ? 'not a valid URL'
+          : `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`;
       void reply
         .header('X-Request-Id', request.id)
         .status(malformed ? 400 : 500)
         .send({
           error: malformed
-            ? { code: 'VALIDATION_FAILED', message: 'The request path is not valid', details: [{ field: 'path', issue }], requestId: request.id }
+            ? {
+                code: 'VALIDATION_FAILED',
+                message: 'The request path is not valid',
+                details: [{ field: 'path', issue }],
+                requestId: request.id,
+              }
             : { code: 'INTERNAL', message: 'Internal error', details: [], requestId: request.id },
         });
     },
@@ -57,9 +65,15 @@ export async function createHttpApp(config: HeraldConfig, databaseUrl: string): 
     app,
     new DocumentBuilder()
       .setTitle('Herald')
-      .setDescription('One API for SMS, WhatsApp, Viber, RCS and email, with cascade fallback. Errors: {"error": {code, message, details, requestId}}.')
+      .setDescription(
+        'One API for SMS, WhatsApp, Viber, RCS and email, with cascade fallback. Errors: {"error": {code, message, details, requestId}}.',
+      )
       .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Workspace API key (or HERALD_ADMIN_TOKEN for admin routes)' })
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        description: 'Workspace API key (or HERALD_ADMIN_TOKEN for admin routes)',
+      })
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });

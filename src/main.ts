@@ -59,7 +59,9 @@ async function main(): Promise<void> {
     const applied = await migrate(databaseUrl);
     if (applied.length) say(`applied migrations: ${applied.join(', ')}`);
     if (config.role === 'worker') {
-      const app = await NestFactory.createApplicationContext(AppModule.register(config, databaseUrl), { bufferLogs: true });
+      const app = await NestFactory.createApplicationContext(AppModule.register(config, databaseUrl), {
+        bufferLogs: true,
+      });
       app.useLogger(app.get(PinoLogger));
       say('worker started (dispatch, timers)');
       await onSignal(() => app.close());
@@ -68,7 +70,9 @@ async function main(): Promise<void> {
       await app.listen({ port: config.port, host: '0.0.0.0' });
       if (embedded) await ensureDemoWorkspace(app.get(WorkspacesService), config);
       const channels = ['sms', 'whatsapp', 'viber', 'rcs', 'email'].join(', ');
-      say(`API listening on http://localhost:${config.port} (role ${config.role}; docs at /docs; channels ${channels}${config.sandbox ? ', sandbox where not configured' : ''})`);
+      say(
+        `API listening on http://localhost:${config.port} (role ${config.role}; docs at /docs; channels ${channels}${config.sandbox ? ', sandbox where not configured' : ''})`,
+      );
       await onSignal(() => app.close());
     }
   } finally {

@@ -19,7 +19,13 @@ export class ApiKeysService {
 
   async issue(workspaceId: string): Promise<{ id: string; key: string; prefix: string; createdAt: Date }> {
     const key = newSecret('hk');
-    const entity = this.keys.create({ id: newId('key'), workspaceId, keyHash: hashKey(key), prefix: key.slice(0, 10), revokedAt: null });
+    const entity = this.keys.create({
+      id: newId('key'),
+      workspaceId,
+      keyHash: hashKey(key),
+      prefix: key.slice(0, 10),
+      revokedAt: null,
+    });
     const saved = await this.keys.save(entity);
     return { id: saved.id, key, prefix: saved.prefix, createdAt: saved.createdAt };
   }

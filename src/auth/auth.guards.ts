@@ -49,10 +49,12 @@ export class AdminGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<AuthedRequest>();
-    if (!this.config.adminToken) throw new HeraldError('FORBIDDEN', 'Admin endpoints are disabled: set HERALD_ADMIN_TOKEN');
+    if (!this.config.adminToken)
+      throw new HeraldError('FORBIDDEN', 'Admin endpoints are disabled: set HERALD_ADMIN_TOKEN');
     const token = bearer(request);
     if (!token) throw new HeraldError('UNAUTHORIZED', 'Send the admin token as "Authorization: Bearer <token>"');
-    if (!sameSecret(token, this.config.adminToken)) throw new HeraldError('UNAUTHORIZED', 'The admin token is not valid');
+    if (!sameSecret(token, this.config.adminToken))
+      throw new HeraldError('UNAUTHORIZED', 'The admin token is not valid');
     request.auth = { workspaceId: null, keyId: null, admin: true };
     return true;
   }

@@ -65,14 +65,24 @@ export class ChannelRegistry {
   async send(request: SendRequest): Promise<SendResult> {
     const breaker = this.breakers.get(request.channel);
     if (!breaker) {
-      throw new ChannelSendError({ kind: 'UNKNOWN', code: 'CHANNEL_NOT_CONFIGURED', message: `${request.channel} is not configured`, permanent: true });
+      throw new ChannelSendError({
+        kind: 'UNKNOWN',
+        code: 'CHANNEL_NOT_CONFIGURED',
+        message: `${request.channel} is not configured`,
+        permanent: true,
+      });
     }
     try {
       return await breaker.fire(request);
     } catch (error) {
       if (error instanceof ChannelSendError) throw error;
       const code = (error as { code?: string }).code;
-      const message = code === 'EOPENBREAKER' ? 'Provider circuit breaker is open' : code === 'ETIMEDOUT' ? 'Provider timed out' : 'Provider call failed';
+      const message =
+        code === 'EOPENBREAKER'
+          ? 'Provider circuit breaker is open'
+          : code === 'ETIMEDOUT'
+            ? 'Provider timed out'
+            : 'Provider call failed';
       throw new ChannelSendError({ kind: 'TEMPORARY', code: code ?? 'PROVIDER_ERROR', message, permanent: false });
     }
   }

@@ -28,7 +28,12 @@ export class PgSandboxStore implements SandboxStore {
     return { call: rows[0].calls, providerMessageId: rows[0].provider_message_id };
   }
 
-  async accept(attemptId: string, _workspaceId: string, providerMessageId: string, reports: PlannedReport[]): Promise<void> {
+  async accept(
+    attemptId: string,
+    _workspaceId: string,
+    providerMessageId: string,
+    reports: PlannedReport[],
+  ): Promise<void> {
     await this.db.query(
       `WITH s AS (
          UPDATE sandbox_submissions SET accepted = accepted + 1, provider_message_id = $2
@@ -47,13 +52,18 @@ export class PgSandboxStore implements SandboxStore {
   }
 
   /** First acceptances of many concurrent sends share one statement (group commit). */
-  private readonly firstAcceptances = new GroupCommit<FirstAcceptance, { first: true } | { first: false; call: number; providerMessageId: string | null }>(
-    (items) => this.acceptFirstMany(items),
-    500,
-    2,
-  );
+  private readonly firstAcceptances = new GroupCommit<
+    FirstAcceptance,
+    { first: true } | { first: false; call: number; providerMessageId: string | null }
+  >((items) => this.acceptFirstMany(items), 500, 2);
 
-  acceptFirst(attemptId: string, workspaceId: string, channel: Channel, providerMessageId: string, reports: PlannedReport[]) {
+  acceptFirst(
+    attemptId: string,
+    workspaceId: string,
+    channel: Channel,
+    providerMessageId: string,
+    reports: PlannedReport[],
+  ) {
     return this.firstAcceptances.submit({ attemptId, workspaceId, channel, providerMessageId, reports });
   }
 
@@ -63,8 +73,9 @@ export class PgSandboxStore implements SandboxStore {
     for (const item of items) if (!unique.has(item.attemptId)) unique.set(item.attemptId, item);
     const rows = [...unique.values()];
     const reports = rows.flatMap((row) => row.reports.map((report) => ({ row, report })));
-    const answered: { attempt_id: string; calls: number; provider_message_id: string | null; first: boolean }[] = await this.db.query(
-      `WITH s AS (
+    const answered: { attempt_id: string; calls: number; provider_message_id: string | null; first: boolean }[] =
+      await this.db.query(
+        `WITH s AS (
          INSERT INTO sandbox_submissions (attempt_id, workspace_id, channel, accepted, provider_message_id)
          SELECT a, w, c, 1, p FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(a, w, c, p)
          ON CONFLICT (attempt_id) DO UPDATE SET calls = sandbox_submissions.calls + 1
@@ -78,25 +89,29 @@ export class PgSandboxStore implements SandboxStore {
            JOIN s ON s.attempt_id = x.attempt_id AND s.first
        )
        SELECT attempt_id, calls, provider_message_id, first FROM s`,
-      [
-        rows.map((r) => r.attemptId),
-        rows.map((r) => r.workspaceId),
-        rows.map((r) => r.channel),
-        rows.map((r) => r.providerMessageId),
-        reports.map((x) => x.row.attemptId),
-        reports.map((x) => x.row.workspaceId),
-        reports.map((x) => x.row.providerMessageId),
-        reports.map((x) => x.row.channel),
-        reports.map((x) => x.report.status),
-        reports.map((x) => (x.report.error ? JSON.stringify(x.report.error) : null)),
-        reports.map((x) => x.report.afterMs),
-      ],
-    );
+        [
+          rows.map((r) => r.attemptId),
+          rows.map((r) => r.workspaceId),
+          rows.map((r) => r.channel),
+          rows.map((r) => r.providerMessageId),
+          reports.map((x) => x.row.attemptId),
+          reports.map((x) => x.row.workspaceId),
+          reports.map((x) => x.row.providerMessageId),
+          reports.map((x) => x.row.channel),
+          reports.map((x) => x.report.status),
+          reports.map((x) => (x.report.error ? JSON.stringify(x.report.error) : null)),
+          reports.map((x) => x.report.afterMs),
+        ],
+      );
     const byAttempt = new Map(answered.map((row) => [row.attempt_id, row]));
     return items.map((item) => {
       const row = byAttempt.get(item.attemptId)!;
       if (row.first && unique.get(item.attemptId) === item) return { first: true as const };
-      return { first: false as const, call: row.calls + (row.first ? 1 : 0), providerMessageId: row.provider_message_id };
+      return {
+        first: false as const,
+        call: row.calls + (row.first ? 1 : 0),
+        providerMessageId: row.provider_message_id,
+      };
     });
   }
 

@@ -43,8 +43,10 @@ export class ErrorFilter implements ExceptionFilter {
       status = fastifyError.statusCode;
       code = CODE_BY_STATUS[status] ?? 'VALIDATION_FAILED';
       message = status === 413 ? 'The request body is too large' : clientMessage(fastifyError);
-      if (status === 400 && fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY') details = [{ field: 'body', issue: 'invalid JSON' }];
-      if (status === 400 && fastifyError.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') details = [{ field: 'body', issue: 'empty' }];
+      if (status === 400 && fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY')
+        details = [{ field: 'body', issue: 'invalid JSON' }];
+      if (status === 400 && fastifyError.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
+        details = [{ field: 'body', issue: 'empty' }];
     } else if (exception instanceof HttpException) {
       status = exception.getStatus();
       code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL' : 'VALIDATION_FAILED');
@@ -73,6 +75,7 @@ function isFastifyClientError(error: unknown): error is FastifyClientError {
 function clientMessage(error: FastifyClientError): string {
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'Content-Type must be application/json';
   if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return 'The JSON body is empty';
-  if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) return 'The body is not valid JSON';
+  if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError)
+    return 'The body is not valid JSON';
   return error.message;
 }

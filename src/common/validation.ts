@@ -5,7 +5,11 @@ import { HeraldError, type ErrorDetail } from './herald-error.js';
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): ErrorDetail[] {
   const details: ErrorDetail[] = [];
   for (const error of errors) {
-    const field = parent ? (/^\d+$/.test(error.property) ? `${parent}[${error.property}]` : `${parent}.${error.property}`) : error.property;
+    const field = parent
+      ? /^\d+$/.test(error.property)
+        ? `${parent}[${error.property}]`
+        : `${parent}.${error.property}`
+      : error.property;
     for (const issue of Object.values(error.constraints ?? {})) details.push({ field, issue });
     if (error.children?.length) details.push(...flattenValidationErrors(error.children, field));
   }

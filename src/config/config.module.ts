@@ -7,6 +7,10 @@ export const HERALD_CONFIG = Symbol('HERALD_CONFIG');
 @Module({})
 export class ConfigModule {
   static register(config: HeraldConfig): DynamicModule {
-    return { module: ConfigModule, providers: [{ provide: HERALD_CONFIG, useValue: config }], exports: [HERALD_CONFIG] };
+    return {
+      module: ConfigModule,
+      providers: [{ provide: HERALD_CONFIG, useValue: config }],
+      exports: [HERALD_CONFIG],
+    };
   }
 }

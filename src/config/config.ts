@@ -136,7 +136,8 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
    */
   const section = (label: string, names: string[], required: string[]): boolean => {
     if (!names.some((name) => str(name) !== undefined)) return false;
-    for (const name of required) if (str(name) === undefined) problems.push(`${name} is required when ${label} is configured`);
+    for (const name of required)
+      if (str(name) === undefined) problems.push(`${name} is required when ${label} is configured`);
     return true;
   };
 
@@ -170,12 +171,20 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
     problems.push('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent');
   }
 
-  if (section('Twilio', ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM', 'TWILIO_MESSAGING_SERVICE_SID'], ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'])) {
+  if (
+    section(
+      'Twilio',
+      ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM', 'TWILIO_MESSAGING_SERVICE_SID'],
+      ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'],
+    )
+  ) {
     const from = str('TWILIO_FROM');
     const messagingServiceSid = str('TWILIO_MESSAGING_SERVICE_SID');
-    if (!from && !messagingServiceSid) problems.push('TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required when Twilio is configured');
+    if (!from && !messagingServiceSid)
+      problems.push('TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required when Twilio is configured');
     const sid = str('TWILIO_ACCOUNT_SID');
-    if (sid !== undefined && !/^AC[0-9a-fA-F]{32}$/.test(sid)) problems.push('TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits');
+    if (sid !== undefined && !/^AC[0-9a-fA-F]{32}$/.test(sid))
+      problems.push('TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits');
     config.twilio = {
       accountSid: str('TWILIO_ACCOUNT_SID')!,
       authToken: str('TWILIO_AUTH_TOKEN')!,
@@ -184,7 +193,19 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
       baseUrl: url('TWILIO_BASE_URL', 'https://api.twilio.com')!,
     };
   }
-  if (section('WhatsApp', ['WHATSAPP_ACCESS_TOKEN', 'WHATSAPP_PHONE_NUMBER_ID', 'WHATSAPP_WABA_ID', 'WHATSAPP_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN'], ['WHATSAPP_ACCESS_TOKEN', 'WHATSAPP_PHONE_NUMBER_ID'])) {
+  if (
+    section(
+      'WhatsApp',
+      [
+        'WHATSAPP_ACCESS_TOKEN',
+        'WHATSAPP_PHONE_NUMBER_ID',
+        'WHATSAPP_WABA_ID',
+        'WHATSAPP_APP_SECRET',
+        'WHATSAPP_VERIFY_TOKEN',
+      ],
+      ['WHATSAPP_ACCESS_TOKEN', 'WHATSAPP_PHONE_NUMBER_ID'],
+    )
+  ) {
     config.whatsapp = {
       accessToken: str('WHATSAPP_ACCESS_TOKEN')!,
       phoneNumberId: str('WHATSAPP_PHONE_NUMBER_ID')!,
@@ -203,10 +224,17 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
       baseUrl: url('VIBER_BASE_URL', 'https://chatapi.viber.com/pa')!,
     };
   }
-  if (section('RBM', ['RBM_AGENT_ID', 'RBM_SERVICE_ACCOUNT_KEY_FILE', 'RBM_ACCESS_TOKEN', 'RBM_CLIENT_TOKEN'], ['RBM_AGENT_ID'])) {
+  if (
+    section(
+      'RBM',
+      ['RBM_AGENT_ID', 'RBM_SERVICE_ACCOUNT_KEY_FILE', 'RBM_ACCESS_TOKEN', 'RBM_CLIENT_TOKEN'],
+      ['RBM_AGENT_ID'],
+    )
+  ) {
     const serviceAccountKeyFile = str('RBM_SERVICE_ACCOUNT_KEY_FILE');
     const accessToken = str('RBM_ACCESS_TOKEN');
-    if (!serviceAccountKeyFile && !accessToken) problems.push('RBM_SERVICE_ACCOUNT_KEY_FILE or RBM_ACCESS_TOKEN is required when RBM is configured');
+    if (!serviceAccountKeyFile && !accessToken)
+      problems.push('RBM_SERVICE_ACCOUNT_KEY_FILE or RBM_ACCESS_TOKEN is required when RBM is configured');
     config.rbm = {
       agentId: str('RBM_AGENT_ID')!,
       serviceAccountKeyFile,

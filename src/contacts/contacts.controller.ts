@@ -13,7 +13,11 @@ export class ContactsController {
 
   /** Creates or updates a contact by your own id. */
   @Put(':externalId')
-  async put(@WorkspaceId() workspaceId: string, @Param('externalId') externalId: string, @Body() body: PutContactRequest) {
+  async put(
+    @WorkspaceId() workspaceId: string,
+    @Param('externalId') externalId: string,
+    @Body() body: PutContactRequest,
+  ) {
     return contactView(await this.contacts.upsert(workspaceId, externalId, body));
   }
 

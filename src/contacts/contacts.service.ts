@@ -55,7 +55,9 @@ export function contactView(contact: ContactEntity): ContactView {
 
 export function checkExternalId(externalId: string): void {
   if (!EXTERNAL_ID.test(externalId)) {
-    throw HeraldError.validation([{ field: 'externalId', issue: '1-128 characters of letters, digits and . _ : @ + -' }]);
+    throw HeraldError.validation([
+      { field: 'externalId', issue: '1-128 characters of letters, digits and . _ : @ + -' },
+    ]);
   }
 }
 
@@ -86,12 +88,14 @@ export class ContactsService {
     }
     if (body.email !== undefined) {
       patch.email = body.email === null ? null : body.email.trim().toLowerCase();
-      if (patch.email !== null && !isEmail(patch.email)) problems.push({ field: 'email', issue: 'not an email address' });
+      if (patch.email !== null && !isEmail(patch.email))
+        problems.push({ field: 'email', issue: 'not an email address' });
     }
     if (body.viberId !== undefined) patch.viberId = body.viberId;
     if (body.timezone !== undefined) {
       patch.timezone = body.timezone;
-      if (body.timezone !== null && !IANAZone.isValidZone(body.timezone)) problems.push({ field: 'timezone', issue: 'not an IANA time zone' });
+      if (body.timezone !== null && !IANAZone.isValidZone(body.timezone))
+        problems.push({ field: 'timezone', issue: 'not an IANA time zone' });
     }
     if (body.locale !== undefined) patch.locale = body.locale;
     if (problems.length) throw HeraldError.validation(problems);
@@ -111,7 +115,8 @@ export class ContactsService {
       if (body.attributes) contact.attributes = { ...contact.attributes, ...body.attributes };
       if (body.consent) {
         const consent = { ...contact.consent };
-        for (const channel of CHANNELS) if (body.consent[channel] !== undefined) consent[channel] = body.consent[channel];
+        for (const channel of CHANNELS)
+          if (body.consent[channel] !== undefined) consent[channel] = body.consent[channel];
         contact.consent = consent;
       }
       contact.updatedAt = new Date();
@@ -129,9 +134,12 @@ export class ContactsService {
           WHERE m.erased_at IS NULL AND ${CONTACT_MESSAGES}`,
         [workspaceId, externalId, contact.phone, contact.email, contact.viberId],
       );
-      await manager.query(`UPDATE attempts a SET raw = NULL FROM messages m
+      await manager.query(
+        `UPDATE attempts a SET raw = NULL FROM messages m
                             WHERE m.id = a.message_id AND m.workspace_id = $1 AND a.workspace_id = $1
-                              AND m.erased_at IS NOT NULL AND a.raw IS NOT NULL`, [workspaceId]);
+                              AND m.erased_at IS NOT NULL AND a.raw IS NOT NULL`,
+        [workspaceId],
+      );
       await manager.getRepository(ContactEntity).delete({ id: contact.id, workspaceId });
     });
   }

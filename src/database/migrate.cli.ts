@@ -5,7 +5,9 @@ import { migrate } from './migrate.js';
 /** `npm run migration:run`: applies pending migrations to DATABASE_URL, or to the embedded database. */
 async function run(): Promise<void> {
   const config = loadConfig();
-  const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir, (l) => console.log(`[herald] ${l}`));
+  const embedded = config.databaseUrl
+    ? null
+    : await startEmbeddedPostgres(config.dataDir, (l) => console.log(`[herald] ${l}`));
   try {
     const applied = await migrate(config.databaseUrl ?? embedded!.url);
     console.log(`[herald] ${applied.length} migration(s) applied${applied.length ? `: ${applied.join(', ')}` : ''}`);
@@ -15,7 +17,8 @@ async function run(): Promise<void> {
 }
 
 run().catch((error: unknown) => {
-  if (error instanceof ConfigError) for (const problem of error.problems) console.error(`[herald] configuration: ${problem}`);
+  if (error instanceof ConfigError)
+    for (const problem of error.problems) console.error(`[herald] configuration: ${problem}`);
   else console.error(`[herald] migration failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

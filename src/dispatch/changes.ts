@@ -57,7 +57,13 @@ export class Changes {
 
   addAttempt(
     message: DispatchMessage,
-    attempt: { channel: Channel; provider: string | null; status: AttemptStatus; inFlight: boolean; error?: ChannelError },
+    attempt: {
+      channel: Channel;
+      provider: string | null;
+      status: AttemptStatus;
+      inFlight: boolean;
+      error?: ChannelError;
+    },
     at: Date,
   ): DispatchAttempt {
     const row: NewAttempt = {

@@ -49,9 +49,13 @@ export type SendOutcome = { result: SendResult } | { error: ChannelError };
 const FINAL: readonly MessageStatus[] = ['failed', 'expired', 'rejected', 'canceled'];
 
 /** When an in-flight attempt needs looking at again: its fallback deadline if a later channel exists, else validity's end. */
-export function nextTimer(message: DispatchMessage, attempt: { channel: Channel; submittedAt: Date | null }): Date | null {
+export function nextTimer(
+  message: DispatchMessage,
+  attempt: { channel: Channel; submittedAt: Date | null },
+): Date | null {
   const hasNext = message.channels.indexOf(attempt.channel) < message.channels.length - 1;
-  const deadline = hasNext && attempt.submittedAt ? new Date(attempt.submittedAt.getTime() + message.fallbackAfterMs) : null;
+  const deadline =
+    hasNext && attempt.submittedAt ? new Date(attempt.submittedAt.getTime() + message.fallbackAfterMs) : null;
   const candidates = [deadline, message.validUntil].filter((d): d is Date => d !== null);
   return candidates.length ? new Date(Math.min(...candidates.map((d) => d.getTime()))) : null;
 }
@@ -60,7 +64,13 @@ export function backoffMs(tries: number, baseMs: number): number {
   return Math.min(baseMs * 2 ** (tries - 1), 300_000) * (0.8 + Math.random() * 0.4);
 }
 
-function endQueued(message: DispatchMessage, changes: Changes, status: AttemptStatus, error: ChannelError, now: Date): void {
+function endQueued(
+  message: DispatchMessage,
+  changes: Changes,
+  status: AttemptStatus,
+  error: ChannelError,
+  now: Date,
+): void {
   for (const attempt of message.attempts) {
     if (attempt.status === 'queued' && !attempt.inFlightSince) {
       attempt.status = status;
@@ -82,10 +92,19 @@ export function decide(message: DispatchMessage, ctx: RuleContext, changes: Chan
   }
 
   if (message.validUntil && message.validUntil <= now) {
-    endQueued(message, changes, 'expired', { kind: 'UNKNOWN', code: 'VALIDITY_EXPIRED', message: 'validity ended before submission', permanent: true }, now);
+    endQueued(
+      message,
+      changes,
+      'expired',
+      { kind: 'UNKNOWN', code: 'VALIDITY_EXPIRED', message: 'validity ended before submission', permanent: true },
+      now,
+    );
     if (!canMoveMessage(message.status, 'expired')) {
       // Delivered short of a stricter successOn (e.g. "read"): statuses only move forward, so it stays delivered.
-      changes.event(message, { type: 'cascade.ended', detail: `validity ended before ${message.successOn}; no further attempts` });
+      changes.event(message, {
+        type: 'cascade.ended',
+        detail: `validity ended before ${message.successOn}; no further attempts`,
+      });
       changes.patchMessage(message, { dueAt: null });
       return null;
     }
@@ -100,15 +119,44 @@ export function decide(message: DispatchMessage, ctx: RuleContext, changes: Chan
   if (last && last.status === 'queued') {
     const address = addressFor(last.channel, message.recipient ?? {}) ?? '';
     if (last.inFlightSince) {
-      changes.event(message, { type: 'attempt.recovering', channel: last.channel, attemptId: last.id, detail: 'resuming an interrupted submission' });
-      return { messageId: message.id, workspaceId: message.workspaceId, attemptId: last.id, channel: last.channel, address, tries: last.tries, recovering: true };
+      changes.event(message, {
+        type: 'attempt.recovering',
+        channel: last.channel,
+        attemptId: last.id,
+        detail: 'resuming an interrupted submission',
+      });
+      return {
+        messageId: message.id,
+        workspaceId: message.workspaceId,
+        attemptId: last.id,
+        channel: last.channel,
+        address,
+        tries: last.tries,
+        recovering: true,
+      };
     }
     last.tries += 1;
     last.inFlightSince = now;
     changes.patchAttempt(message, last.id, { addTries: 1, inFlight: 'set' });
-    changes.event(message, { type: 'attempt.retrying', channel: last.channel, attemptId: last.id, detail: `try ${last.tries} of ${MAX_TRIES}` });
-    changes.patchMessage(message, { status: message.status === 'sending' || message.status === 'sent' ? undefined : 'sending', dueAt: lease });
-    return { messageId: message.id, workspaceId: message.workspaceId, attemptId: last.id, channel: last.channel, address, tries: last.tries, recovering: false };
+    changes.event(message, {
+      type: 'attempt.retrying',
+      channel: last.channel,
+      attemptId: last.id,
+      detail: `try ${last.tries} of ${MAX_TRIES}`,
+    });
+    changes.patchMessage(message, {
+      status: message.status === 'sending' || message.status === 'sent' ? undefined : 'sending',
+      dueAt: lease,
+    });
+    return {
+      messageId: message.id,
+      workspaceId: message.workspaceId,
+      attemptId: last.id,
+      channel: last.channel,
+      address,
+      tries: last.tries,
+      recovering: false,
+    };
   }
 
   let event: CascadeEvent = { type: 'start' };
@@ -121,9 +169,17 @@ export function decide(message: DispatchMessage, ctx: RuleContext, changes: Chan
       return null;
     }
     event = { type: 'timeout', channel: last.channel, afterMs: message.fallbackAfterMs };
-    changes.event(message, { type: 'attempt.timeout', channel: last.channel, attemptId: last.id, detail: `no ${message.successOn} within ${Math.round(message.fallbackAfterMs / 1000)}s` });
+    changes.event(message, {
+      type: 'attempt.timeout',
+      channel: last.channel,
+      attemptId: last.id,
+      detail: `no ${message.successOn} within ${Math.round(message.fallbackAfterMs / 1000)}s`,
+    });
   } else if (last) {
-    event = last.status === 'skipped' ? { type: 'attempt-skipped', channel: last.channel, code: last.error?.code } : { type: 'attempt-failed', channel: last.channel, code: last.error?.code };
+    event =
+      last.status === 'skipped'
+        ? { type: 'attempt-skipped', channel: last.channel, code: last.error?.code }
+        : { type: 'attempt-failed', channel: last.channel, code: last.error?.code };
   }
 
   const decision = planNext({
@@ -137,26 +193,60 @@ export function decide(message: DispatchMessage, ctx: RuleContext, changes: Chan
   });
   if (decision.action === 'send' || decision.action === 'exhausted') {
     for (const skip of decision.skips) {
-      const error: ChannelError = { kind: skip.code === 'NO_CONSENT' ? 'NO_CONSENT' : 'NOT_REACHABLE', code: skip.code, message: skip.reason, permanent: true };
-      const attempt = changes.addAttempt(message, { channel: skip.channel, provider: null, status: 'skipped', inFlight: false, error }, now);
-      changes.event(message, { type: 'attempt.skipped', channel: skip.channel, attemptId: attempt.id, detail: skip.reason });
+      const error: ChannelError = {
+        kind: skip.code === 'NO_CONSENT' ? 'NO_CONSENT' : 'NOT_REACHABLE',
+        code: skip.code,
+        message: skip.reason,
+        permanent: true,
+      };
+      const attempt = changes.addAttempt(
+        message,
+        { channel: skip.channel, provider: null, status: 'skipped', inFlight: false, error },
+        now,
+      );
+      changes.event(message, {
+        type: 'attempt.skipped',
+        channel: skip.channel,
+        attemptId: attempt.id,
+        detail: skip.reason,
+      });
       changes.attemptCounted(skip.channel, 'skipped');
     }
   }
   if (decision.action === 'send') {
-    const attempt = changes.addAttempt(message, { channel: decision.channel, provider: ctx.providerName(decision.channel), status: 'queued', inFlight: true }, now);
-    changes.event(message, { type: 'cascade.next', channel: decision.channel, attemptId: attempt.id, detail: decision.reason });
+    const attempt = changes.addAttempt(
+      message,
+      { channel: decision.channel, provider: ctx.providerName(decision.channel), status: 'queued', inFlight: true },
+      now,
+    );
+    changes.event(message, {
+      type: 'cascade.next',
+      channel: decision.channel,
+      attemptId: attempt.id,
+      detail: decision.reason,
+    });
     changes.patchMessage(message, {
       status: message.status === 'sending' || message.status === 'sent' ? undefined : 'sending',
       channel: decision.channel,
       dueAt: lease,
     });
-    return { messageId: message.id, workspaceId: message.workspaceId, attemptId: attempt.id, channel: decision.channel, address: decision.address, tries: 1, recovering: false };
+    return {
+      messageId: message.id,
+      workspaceId: message.workspaceId,
+      attemptId: attempt.id,
+      channel: decision.channel,
+      address: decision.address,
+      tries: 1,
+      recovering: false,
+    };
   }
   if (decision.action === 'exhausted') {
     const inFlight = message.attempts.some((a) => a.status !== 'queued' && !isAttemptFailure(a.status));
     if (inFlight) {
-      changes.event(message, { type: 'cascade.exhausted', detail: `${decision.reason}; waiting for the last attempt until validity ends` });
+      changes.event(message, {
+        type: 'cascade.exhausted',
+        detail: `${decision.reason}; waiting for the last attempt until validity ends`,
+      });
       changes.patchMessage(message, { dueAt: message.validUntil });
       return null;
     }
@@ -171,7 +261,13 @@ export function decide(message: DispatchMessage, ctx: RuleContext, changes: Chan
 }
 
 /** Records the provider's answer to a submission. Returns true when the message is due again at once. */
-export function recordSend(message: DispatchMessage, submission: Submission, outcome: SendOutcome, ctx: RuleContext, changes: Changes): boolean {
+export function recordSend(
+  message: DispatchMessage,
+  submission: Submission,
+  outcome: SendOutcome,
+  ctx: RuleContext,
+  changes: Changes,
+): boolean {
   const attempt = message.attempts.find((a) => a.id === submission.attemptId);
   if (!attempt || attempt.status !== 'queued') return false;
   const { now } = ctx;
@@ -193,7 +289,12 @@ export function recordSend(message: DispatchMessage, submission: Submission, out
       segments: result.segments,
       raw: result.raw,
     });
-    changes.event(message, { type: `attempt.${result.status}`, channel: attempt.channel, attemptId: attempt.id, detail: `submitted to ${attempt.provider}` });
+    changes.event(message, {
+      type: `attempt.${result.status}`,
+      channel: attempt.channel,
+      attemptId: attempt.id,
+      detail: `submitted to ${attempt.provider}`,
+    });
     changes.attemptCounted(attempt.channel, result.status);
     changes.latency(attempt.channel, (now.getTime() - message.createdAt.getTime()) / 1000);
     const done = message.attempts.some((a) => a.id !== attempt.id && reaches(a.status, message.successOn));
@@ -213,13 +314,21 @@ export function recordSend(message: DispatchMessage, submission: Submission, out
       data: { error },
     });
     const retryAt = new Date(now.getTime() + delay);
-    changes.patchMessage(message, { dueAt: message.validUntil && message.validUntil < retryAt ? message.validUntil : retryAt });
+    changes.patchMessage(message, {
+      dueAt: message.validUntil && message.validUntil < retryAt ? message.validUntil : retryAt,
+    });
     return false;
   }
   const status = SKIP_KINDS.has(error.kind) ? 'skipped' : 'failed';
   attempt.status = status;
   changes.patchAttempt(message, attempt.id, { status, error, inFlight: 'clear', failedAt: now });
-  changes.event(message, { type: `attempt.${status}`, channel: attempt.channel, attemptId: attempt.id, detail: `${error.code}: ${error.message}`, data: { error } });
+  changes.event(message, {
+    type: `attempt.${status}`,
+    channel: attempt.channel,
+    attemptId: attempt.id,
+    detail: `${error.code}: ${error.message}`,
+    data: { error },
+  });
   changes.attemptCounted(attempt.channel, status);
   changes.patchMessage(message, { dueAt: 'now' });
   return true;
@@ -241,10 +350,20 @@ const TIMESTAMP_FIELD: Partial<Record<AttemptStatus, 'sentAt' | 'deliveredAt' | 
  * cascade moved on is recorded on that attempt and ends the cascade, never causing another send.
  * Returns whether it applied and whether the message is due at once.
  */
-export function applyReport(message: DispatchMessage, attempt: DispatchAttempt, report: StatusReport, changes: Changes): { outcome: ReportOutcome; wake: boolean } {
+export function applyReport(
+  message: DispatchMessage,
+  attempt: DispatchAttempt,
+  report: StatusReport,
+  changes: Changes,
+): { outcome: ReportOutcome; wake: boolean } {
   if (!canMoveAttempt(attempt.status, report.status)) {
     if (attempt.status !== report.status) {
-      changes.event(message, { type: 'report.ignored', channel: attempt.channel, attemptId: attempt.id, detail: `${report.status} after ${attempt.status}: statuses only move forward` });
+      changes.event(message, {
+        type: 'report.ignored',
+        channel: attempt.channel,
+        attemptId: attempt.id,
+        detail: `${report.status} after ${attempt.status}: statuses only move forward`,
+      });
     }
     return { outcome: 'ignored', wake: false };
   }
@@ -287,15 +406,36 @@ export function applyReport(message: DispatchMessage, attempt: DispatchAttempt, 
         detail: `${attempt.channel} reached ${report.status} after the cascade moved on; no further sends`,
       });
     }
-    endQueued(message, changes, 'skipped', { kind: 'UNKNOWN', code: 'SUPERSEDED', message: `${attempt.channel} already reached ${report.status}`, permanent: true }, report.at);
+    endQueued(
+      message,
+      changes,
+      'skipped',
+      {
+        kind: 'UNKNOWN',
+        code: 'SUPERSEDED',
+        message: `${attempt.channel} already reached ${report.status}`,
+        permanent: true,
+      },
+      report.at,
+    );
     changes.patchMessage(message, { status: moveStatus ? next : undefined, channel: attempt.channel, dueAt: null });
-    changes.event(message, { type: 'cascade.completed', channel: attempt.channel, attemptId: attempt.id, detail: `${attempt.channel} reached ${message.successOn}` });
+    changes.event(message, {
+      type: 'cascade.completed',
+      channel: attempt.channel,
+      attemptId: attempt.id,
+      detail: `${attempt.channel} reached ${message.successOn}`,
+    });
   } else if (moveStatus) {
     changes.patchMessage(message, { status: next });
   }
   if (moveStatus) {
     message.status = next;
-    changes.event(message, { type: `message.${next}`, channel: attempt.channel, attemptId: attempt.id, detail: `via ${attempt.channel}` });
+    changes.event(message, {
+      type: `message.${next}`,
+      channel: attempt.channel,
+      attemptId: attempt.id,
+      detail: `via ${attempt.channel}`,
+    });
   }
   return { outcome: 'applied', wake: false };
 }

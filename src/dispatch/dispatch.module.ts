@@ -9,7 +9,14 @@ import { StatusIngestService } from './status-ingest.service.js';
 
 @Module({
   imports: [MessagesModule],
-  providers: [DispatchStore, MessageProcessor, StatusIngestService, DispatcherService, SandboxReporterService, MaintenanceService],
+  providers: [
+    DispatchStore,
+    MessageProcessor,
+    StatusIngestService,
+    DispatcherService,
+    SandboxReporterService,
+    MaintenanceService,
+  ],
   exports: [StatusIngestService, DispatcherService, SandboxReporterService],
 })
 export class DispatchModule {}

@@ -109,7 +109,10 @@ export class DispatchStore {
   }
 
   /** The rendered content of each submission's channel (read outside the lock, just before the provider calls). */
-  async contents(manager: EntityManager, items: (MessageKey & { channel: Channel })[]): Promise<Map<string, Record<string, unknown>>> {
+  async contents(
+    manager: EntityManager,
+    items: (MessageKey & { channel: Channel })[],
+  ): Promise<Map<string, Record<string, unknown>>> {
     if (!items.length) return new Map();
     const rows: { id: string; content: Record<string, unknown> | null }[] = await manager.query(
       `SELECT m.id, m.content -> k.channel AS content
@@ -126,14 +129,23 @@ export class DispatchStore {
     refs: { provider: string; providerMessageId: string }[],
   ): Promise<Map<string, { attemptId: string; messageId: string; workspaceId: string }>> {
     if (!refs.length) return new Map();
-    const rows: { id: string; message_id: string; workspace_id: string; provider: string; provider_message_id: string }[] = await manager.query(
+    const rows: {
+      id: string;
+      message_id: string;
+      workspace_id: string;
+      provider: string;
+      provider_message_id: string;
+    }[] = await manager.query(
       `SELECT a.id, a.message_id, a.workspace_id, a.provider, a.provider_message_id
          FROM attempts a JOIN unnest($1::text[], $2::text[]) AS r(provider, provider_message_id)
            ON a.provider = r.provider AND a.provider_message_id = r.provider_message_id`,
       [refs.map((r) => r.provider), refs.map((r) => r.providerMessageId)],
     );
     return new Map(
-      rows.map((row) => [`${row.provider}\u0000${row.provider_message_id}`, { attemptId: row.id, messageId: row.message_id, workspaceId: row.workspace_id }]),
+      rows.map((row) => [
+        `${row.provider}\u0000${row.provider_message_id}`,
+        { attemptId: row.id, messageId: row.message_id, workspaceId: row.workspace_id },
+      ]),
     );
   }
 
@@ -147,7 +159,10 @@ export class DispatchStore {
   }
 
   /** Reports that arrived before their attempt's provider id was recorded, removed as they are taken. */
-  async takeUnmatched(manager: EntityManager, refs: { provider: string; providerMessageId: string }[]): Promise<StatusReport[]> {
+  async takeUnmatched(
+    manager: EntityManager,
+    refs: { provider: string; providerMessageId: string }[],
+  ): Promise<StatusReport[]> {
     if (!refs.length) return [];
     const rows = returned<{ id: string; report: StatusReport }>(
       await manager.query(
@@ -157,7 +172,9 @@ export class DispatchStore {
         [refs.map((r) => r.provider), refs.map((r) => r.providerMessageId)],
       ),
     );
-    return rows.sort((a, b) => Number(a.id) - Number(b.id)).map((row) => ({ ...row.report, at: new Date(row.report.at) }));
+    return rows
+      .sort((a, b) => Number(a.id) - Number(b.id))
+      .map((row) => ({ ...row.report, at: new Date(row.report.at) }));
   }
 
   /** Writes a batch's changes: at most one statement per kind of change. */

@@ -36,13 +36,15 @@ export class MaintenanceService {
   async retryUnmatchedReports(): Promise<void> {
     if (this.config.role === 'api') return;
     try {
-      const rows = returned<{ id: string; report: StatusReport }>(await this.db.query(
-        `DELETE FROM unmatched_reports u WHERE u.id IN (
+      const rows = returned<{ id: string; report: StatusReport }>(
+        await this.db.query(
+          `DELETE FROM unmatched_reports u WHERE u.id IN (
            SELECT u2.id FROM unmatched_reports u2
             WHERE EXISTS (SELECT 1 FROM attempts a WHERE a.provider = u2.provider AND a.provider_message_id = u2.provider_message_id)
             ORDER BY u2.id LIMIT 500 FOR UPDATE SKIP LOCKED)
          RETURNING u.id, u.report`,
-      ));
+        ),
+      );
       rows.sort((a, b) => Number(a.id) - Number(b.id));
       await this.ingest.ingestMany(rows.map((row) => ({ ...row.report, at: new Date(row.report.at) })));
     } catch (error) {

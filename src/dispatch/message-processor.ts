@@ -66,12 +66,16 @@ export class MessageProcessor {
     const queue = [...submissions];
     await Promise.all(
       Array.from({ length: Math.min(this.config.dispatchConcurrency, queue.length) }, async () => {
-        for (let next = queue.shift(); next; next = queue.shift()) outcomes.set(next.attemptId, await this.call(next, contents.get(next.messageId) ?? {}));
+        for (let next = queue.shift(); next; next = queue.shift())
+          outcomes.set(next.attemptId, await this.call(next, contents.get(next.messageId) ?? {}));
       }),
     );
 
     const wake = await this.db.transaction(async (manager) => {
-      const messages = await this.store.lockMany(manager, submissions.map((s) => ({ id: s.messageId, workspaceId: s.workspaceId })));
+      const messages = await this.store.lockMany(
+        manager,
+        submissions.map((s) => ({ id: s.messageId, workspaceId: s.workspaceId })),
+      );
       const ctx = this.context();
       const changes = new Changes();
       let dueNow = false;
@@ -81,7 +85,11 @@ export class MessageProcessor {
         const outcome = outcomes.get(submission.attemptId)!;
         if (!message) continue;
         dueNow = recordSend(message, submission, outcome, ctx, changes) || dueNow;
-        if ('result' in outcome) submitted.push({ provider: ctx.providerName(submission.channel), providerMessageId: outcome.result.providerMessageId });
+        if ('result' in outcome)
+          submitted.push({
+            provider: ctx.providerName(submission.channel),
+            providerMessageId: outcome.result.providerMessageId,
+          });
       }
       // Reports that outran this commit (a fast webhook) are applied now, in the same transaction.
       const early = await this.store.takeUnmatched(manager, submitted);
@@ -99,7 +107,14 @@ export class MessageProcessor {
       if (submission.recovering) {
         if (!provider?.lookup) {
           // Without a way to ask the provider, resending could deliver twice: at most once wins.
-          return { error: { kind: 'UNKNOWN', code: 'OUTCOME_UNKNOWN', message: 'Interrupted during submission; not resent to avoid a duplicate', permanent: true } };
+          return {
+            error: {
+              kind: 'UNKNOWN',
+              code: 'OUTCOME_UNKNOWN',
+              message: 'Interrupted during submission; not resent to avoid a duplicate',
+              permanent: true,
+            },
+          };
         }
         const found = await provider.lookup(submission.attemptId);
         if (found) return { result: found };
@@ -115,7 +130,12 @@ export class MessageProcessor {
     } catch (caught) {
       if (caught instanceof ChannelSendError) return { error: caught.error };
       this.logger.warn({ err: caught, messageId: submission.messageId }, 'provider call failed');
-      const error: ChannelError = { kind: 'UNKNOWN', code: 'PROVIDER_ERROR', message: 'Provider call failed', permanent: false };
+      const error: ChannelError = {
+        kind: 'UNKNOWN',
+        code: 'PROVIDER_ERROR',
+        message: 'Provider call failed',
+        permanent: false,
+      };
       return { error };
     }
   }

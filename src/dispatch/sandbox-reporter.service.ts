@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SANDBOX_PROVIDER, type ChannelError, type StatusReport } from '#libs/channels/src/index.js';
@@ -36,7 +42,12 @@ export class SandboxReporterService implements OnApplicationBootstrap, BeforeApp
 
   async deliverDue(): Promise<number> {
     try {
-      const rows = returned<{ id: string; provider_message_id: string; status: StatusReport['status']; error: ChannelError | null }>(
+      const rows = returned<{
+        id: string;
+        provider_message_id: string;
+        status: StatusReport['status'];
+        error: ChannelError | null;
+      }>(
         await this.db.query(
           `UPDATE sandbox_reports r SET due_at = now() + interval '30 seconds'
              FROM (SELECT id FROM sandbox_reports WHERE due_at <= now() ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED) c
@@ -63,7 +74,10 @@ export class SandboxReporterService implements OnApplicationBootstrap, BeforeApp
       const later = rows.filter((_, i) => outcomes[i] === 'unmatched').map((row) => row.id);
       if (done.length) await this.db.query(`DELETE FROM sandbox_reports WHERE id = ANY($1::bigint[])`, [done]);
       if (later.length) {
-        await this.db.query(`UPDATE sandbox_reports SET due_at = now() + $2 * interval '1 millisecond' WHERE id = ANY($1::bigint[])`, [later, UNMATCHED_RETRY_MS]);
+        await this.db.query(
+          `UPDATE sandbox_reports SET due_at = now() + $2 * interval '1 millisecond' WHERE id = ANY($1::bigint[])`,
+          [later, UNMATCHED_RETRY_MS],
+        );
       }
       return rows.length;
     } catch (error) {

@@ -45,7 +45,9 @@ export class StatusIngestService {
     let wake = false;
     const outcomes = await this.db.transaction(async (manager) => {
       const found = await this.store.attemptsByProviderId(manager, reports);
-      const keys = new Map([...found.values()].map((f) => [f.messageId, { id: f.messageId, workspaceId: f.workspaceId }]));
+      const keys = new Map(
+        [...found.values()].map((f) => [f.messageId, { id: f.messageId, workspaceId: f.workspaceId }]),
+      );
       const messages = await this.store.lockMany(manager, [...keys.values()]);
       const changes = new Changes();
       const unmatched: StatusReport[] = [];
@@ -75,7 +77,9 @@ export class StatusIngestService {
     let wake = false;
     for (const report of reports) {
       for (const message of messages.values()) {
-        const attempt = message.attempts.find((a) => a.provider === report.provider && a.providerMessageId === report.providerMessageId);
+        const attempt = message.attempts.find(
+          (a) => a.provider === report.provider && a.providerMessageId === report.providerMessageId,
+        );
         if (attempt) {
           wake = applyReport(message, attempt, report, changes).wake || wake;
           break;

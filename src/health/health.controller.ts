@@ -1,6 +1,12 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator, type HealthCheckResult, type HealthIndicatorResult } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckService,
+  TypeOrmHealthIndicator,
+  type HealthCheckResult,
+  type HealthIndicatorResult,
+} from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ChannelRegistry } from '../channels/channel-registry.js';
@@ -35,7 +41,10 @@ export class HealthController {
       throw new HeraldError(
         'NOT_READY',
         `Not ready: ${failed.map(([name]) => name).join(', ') || 'a check failed'}`,
-        failed.map(([name, result]) => ({ field: name, issue: typeof result?.message === 'string' ? result.message : 'down' })),
+        failed.map(([name, result]) => ({
+          field: name,
+          issue: typeof result?.message === 'string' ? result.message : 'down',
+        })),
       );
     }
   }
@@ -45,7 +54,11 @@ export class HealthController {
       () => this.database.pingCheck('database', { timeout: 2000 }),
       async (): Promise<HealthIndicatorResult> => {
         const pending = await this.db.showMigrations();
-        return { migrations: pending ? { status: 'down', pending, message: 'migrations are pending' } : { status: 'up', pending } };
+        return {
+          migrations: pending
+            ? { status: 'down', pending, message: 'migrations are pending' }
+            : { status: 'up', pending },
+        };
       },
       (): HealthIndicatorResult => {
         const breakers = this.registry.breakerStates();

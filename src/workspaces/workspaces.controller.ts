@@ -27,7 +27,13 @@ export class WorkspacesController {
   @UseGuards(AdminGuard)
   async create(@Body() body: CreateWorkspaceRequest) {
     const created = await this.workspaces.create(body.name.trim());
-    return { id: created.id, name: created.name, apiKey: created.apiKey, keyId: created.keyId, createdAt: created.createdAt };
+    return {
+      id: created.id,
+      name: created.name,
+      apiKey: created.apiKey,
+      keyId: created.keyId,
+      createdAt: created.createdAt,
+    };
   }
 
   /** Issues another API key for a workspace (shown once). Admin token required. */

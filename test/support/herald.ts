@@ -24,7 +24,11 @@ export interface TestHerald {
   app: NestFastifyApplication;
   baseUrl: string;
   databaseUrl: string;
-  request<T = any>(method: string, path: string, options?: { body?: unknown; rawBody?: string; key?: string; headers?: Record<string, string> }): Promise<HttpAnswer<T>>;
+  request<T = any>(
+    method: string,
+    path: string,
+    options?: { body?: unknown; rawBody?: string; key?: string; headers?: Record<string, string> },
+  ): Promise<HttpAnswer<T>>;
   /** A fresh workspace (tests never truncate tables: each works in its own workspace). */
   createWorkspace(name?: string): Promise<{ id: string; apiKey: string }>;
   close(): Promise<void>;
@@ -68,7 +72,8 @@ export async function startHerald(env: Record<string, string> = {}): Promise<Tes
     request,
     async createWorkspace(name = 'test') {
       const answer = await request('POST', '/v1/workspaces', { body: { name }, key: ADMIN_TOKEN });
-      if (answer.status !== 201) throw new Error(`workspace creation failed: ${answer.status} ${JSON.stringify(answer.body)}`);
+      if (answer.status !== 201)
+        throw new Error(`workspace creation failed: ${answer.status} ${JSON.stringify(answer.body)}`);
       return { id: answer.body.id, apiKey: answer.body.apiKey };
     },
     close: () => app.close(),
@@ -76,7 +81,12 @@ export async function startHerald(env: Record<string, string> = {}): Promise<Tes
 }
 
 /** Polls `read` until `done` holds or `timeoutMs` passes; returns the last value read. */
-export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+export async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 10_000,
+  everyMs = 50,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let value = await read();
   while (!done(value) && Date.now() < until) {

@@ -14,7 +14,9 @@ class SendBatchRequest {
   @ApiProperty({ type: [SendMessageRequest], maxItems: MAX_BATCH }) messages: unknown[];
 }
 
-type BatchResult = { id: string; status: string; createdAt: string } | { error: { code: string; message: string; details: { field: string; issue: string }[] } };
+type BatchResult =
+  | { id: string; status: string; createdAt: string }
+  | { error: { code: string; message: string; details: { field: string; issue: string }[] } };
 
 @ApiTags('messages')
 @ApiBearerAuth()
@@ -33,7 +35,8 @@ export class SendBatchController {
   @ApiBody({ type: SendBatchRequest })
   async create(@WorkspaceId() workspaceId: string, @Body() body: unknown): Promise<{ results: BatchResult[] }> {
     const items = (body as { messages?: unknown })?.messages;
-    if (!Array.isArray(items)) throw HeraldError.validation([{ field: 'messages', issue: 'must be an array of message bodies' }]);
+    if (!Array.isArray(items))
+      throw HeraldError.validation([{ field: 'messages', issue: 'must be an array of message bodies' }]);
     if (items.length < 1 || items.length > MAX_BATCH) {
       throw HeraldError.validation([{ field: 'messages', issue: `must hold 1 to ${MAX_BATCH} messages` }]);
     }
@@ -45,7 +48,13 @@ export class SendBatchController {
           ready.push({ index, message: await this.intake.prepare(workspaceId, item, null) });
         } catch (error) {
           if (!(error instanceof HeraldError)) throw error;
-          results[index] = { error: { code: error.code, message: error.message, details: error.details.map((d) => ({ ...d, field: `messages[${index}].${d.field}` })) } };
+          results[index] = {
+            error: {
+              code: error.code,
+              message: error.message,
+              details: error.details.map((d) => ({ ...d, field: `messages[${index}].${d.field}` })),
+            },
+          };
         }
       }),
     );

@@ -48,7 +48,10 @@ export class MessageQueryStore {
     return this.view(rows[0]);
   }
 
-  async list(workspaceId: string, filter: ListFilter): Promise<{ data: Omit<MessageView, 'attempts' | 'events'>[]; nextCursor: string | null }> {
+  async list(
+    workspaceId: string,
+    filter: ListFilter,
+  ): Promise<{ data: Omit<MessageView, 'attempts' | 'events'>[]; nextCursor: string | null }> {
     const where = ['workspace_id = $1'];
     const params: unknown[] = [workspaceId];
     const add = (sql: string, value: unknown) => {
@@ -115,7 +118,12 @@ export class MessageQueryStore {
         providerMessageId: a.provider_message_id,
         status: a.status,
       };
-      if (a.error) view.error = { code: (a.error as { code: string }).code, message: (a.error as { message: string }).message, permanent: (a.error as { permanent: boolean }).permanent };
+      if (a.error)
+        view.error = {
+          code: (a.error as { code: string }).code,
+          message: (a.error as { message: string }).message,
+          permanent: (a.error as { permanent: boolean }).permanent,
+        };
       if (a.segments !== null) view.segments = a.segments;
       if (a.cost_amount !== null) view.cost = { amount: String(Number(a.cost_amount)), currency: a.cost_currency };
       view.tries = a.tries;

@@ -36,7 +36,8 @@ export class MessagesQueryController {
   async cancel(@WorkspaceId() workspaceId: string, @Param('id') id: string) {
     const outcome = await this.messages.cancel(workspaceId, id);
     if (outcome === 'not-found') throw HeraldError.notFound('Message');
-    if (outcome === 'too-late') throw new HeraldError('CONFLICT', 'The message was already handed to a provider or has ended');
+    if (outcome === 'too-late')
+      throw new HeraldError('CONFLICT', 'The message was already handed to a provider or has ended');
     return this.messages.get(workspaceId, id);
   }
 }

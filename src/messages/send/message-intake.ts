@@ -81,15 +81,22 @@ export class MessageIntake {
     const details = flattenValidationErrors(errors);
     if (Array.isArray(dto.channels)) {
       dto.channels.forEach((channel, index) => {
-        if (!isChannel(channel)) details.push({ field: `channels[${index}]`, issue: `must be one of ${CHANNELS.join(', ')}` });
+        if (!isChannel(channel))
+          details.push({ field: `channels[${index}]`, issue: `must be one of ${CHANNELS.join(', ')}` });
       });
-      if (new Set(dto.channels).size !== dto.channels.length) details.push({ field: 'channels', issue: 'channels must be distinct' });
+      if (new Set(dto.channels).size !== dto.channels.length)
+        details.push({ field: 'channels', issue: 'channels must be distinct' });
     }
     if (details.length) throw HeraldError.validation(details);
     return dto;
   }
 
-  async prepare(workspaceId: string, body: unknown, idempotencyKey: string | null, now = new Date()): Promise<NewMessage> {
+  async prepare(
+    workspaceId: string,
+    body: unknown,
+    idempotencyKey: string | null,
+    now = new Date(),
+  ): Promise<NewMessage> {
     const dto = await this.parse(body);
     const details: ErrorDetail[] = [];
     const channels = dto.channels as Channel[];
@@ -138,9 +145,11 @@ export class MessageIntake {
         recipient.email ??= contact.email ?? undefined;
         recipient.viberId ??= contact.viberId ?? undefined;
       } else if (!recipient.phone && !recipient.email && !recipient.viberId) {
-        throw new HeraldError('NO_REACHABLE_CHANNEL', `Contact ${dto.to.contactId} does not exist and no address was given`, [
-          { field: 'to.contactId', issue: 'unknown contact' },
-        ]);
+        throw new HeraldError(
+          'NO_REACHABLE_CHANNEL',
+          `Contact ${dto.to.contactId} does not exist and no address was given`,
+          [{ field: 'to.contactId', issue: 'unknown contact' }],
+        );
       }
     } else if (!recipient.phone && !recipient.email && !recipient.viberId) {
       throw HeraldError.validation([{ field: 'to', issue: 'give a contactId, phone, email or viberId' }]);
@@ -180,7 +189,10 @@ export class MessageIntake {
       event: { type: 'start' },
     });
     if (decision.action !== 'exhausted') return;
-    const details = decision.skips.map((skip) => ({ field: `channels[${channels.indexOf(skip.channel)}]`, issue: skip.reason }));
+    const details = decision.skips.map((skip) => ({
+      field: `channels[${channels.indexOf(skip.channel)}]`,
+      issue: skip.reason,
+    }));
     if (decision.skips.every((skip) => skip.code === 'NO_CONSENT')) {
       throw new HeraldError('NO_CONSENT', 'The contact has not consented to any of the channels', details);
     }
@@ -190,7 +202,13 @@ export class MessageIntake {
   private render(dto: SendMessageRequest, channels: Channel[], contact: ContactEntity | null): NewMessage['content'] {
     const variables = dto.variables ?? {};
     const contactScope = contact
-      ? { ...contact.attributes, externalId: contact.externalId, phone: contact.phone, email: contact.email, locale: contact.locale }
+      ? {
+          ...contact.attributes,
+          externalId: contact.externalId,
+          phone: contact.phone,
+          email: contact.email,
+          locale: contact.locale,
+        }
       : {};
     const lookup = (path: string): unknown => {
       const own = lookupPath(variables, path);
@@ -216,7 +234,11 @@ export class MessageIntake {
       if (body !== undefined) rendered.text = body;
       if (channel === 'whatsapp' && dto.content.whatsapp?.template) {
         const template = dto.content.whatsapp.template;
-        rendered.template = { name: template.name, language: template.language ?? 'en_US', parameters: template.parameters };
+        rendered.template = {
+          name: template.name,
+          language: template.language ?? 'en_US',
+          parameters: template.parameters,
+        };
       }
       if (channel === 'sms' && dto.content.sms?.template) rendered.template = { name: dto.content.sms.template };
       if (channel === 'viber') {
@@ -227,11 +249,20 @@ export class MessageIntake {
       if (channel === 'email') {
         rendered.subject = text(dto.content.email?.subject, 'content.email.subject');
         rendered.html = text(dto.content.email?.html, 'content.email.html');
-        if (rendered.subject === undefined) details.push({ field: 'content.email.subject', issue: 'required when email is a channel' });
+        if (rendered.subject === undefined)
+          details.push({ field: 'content.email.subject', issue: 'required when email is a channel' });
         if (rendered.text === undefined && rendered.html !== undefined) delete rendered.text;
       }
-      const hasBody = rendered.text !== undefined || rendered.template !== undefined || rendered.html !== undefined || rendered.imageUrl !== undefined;
-      if (!hasBody) details.push({ field: `content.${channel}`, issue: `no content for ${channel}: give content.text or content.${channel}` });
+      const hasBody =
+        rendered.text !== undefined ||
+        rendered.template !== undefined ||
+        rendered.html !== undefined ||
+        rendered.imageUrl !== undefined;
+      if (!hasBody)
+        details.push({
+          field: `content.${channel}`,
+          issue: `no content for ${channel}: give content.text or content.${channel}`,
+        });
       content[channel] = rendered;
     }
     if (missing.size > 0) {

@@ -16,9 +16,16 @@ export class SendMessageController {
   @Post()
   @HttpCode(202)
   @ApiBody({ type: SendMessageRequest })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key and body within 24 h: the first answer again' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Same key and body within 24 h: the first answer again',
+  })
   @ApiResponse({ status: 202, type: SendMessageResponse })
-  @ApiResponse({ status: 422, description: 'MISSING_VARIABLE, NO_CONSENT, NO_REACHABLE_CHANNEL, IDEMPOTENCY_KEY_REUSED' })
+  @ApiResponse({
+    status: 422,
+    description: 'MISSING_VARIABLE, NO_CONSENT, NO_REACHABLE_CHANNEL, IDEMPOTENCY_KEY_REUSED',
+  })
   async create(
     @WorkspaceId() workspaceId: string,
     @Body() body: unknown,

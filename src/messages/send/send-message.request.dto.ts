@@ -15,21 +15,38 @@ import {
 import { CHANNELS, SUCCESS_ON } from '#libs/core/src/index.js';
 
 export class RecipientDto {
-  @ApiPropertyOptional({ example: 'cust-42', description: "Your contact id: the contact's addresses and consent are used" })
-  @IsOptional() @IsString() @MaxLength(128) contactId?: string;
+  @ApiPropertyOptional({
+    example: 'cust-42',
+    description: "Your contact id: the contact's addresses and consent are used",
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  contactId?: string;
   @ApiPropertyOptional({ example: '+447700900123', description: 'E.164; overrides the contact' })
-  @IsOptional() @IsString() @MaxLength(32) phone?: string;
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  phone?: string;
   @ApiPropertyOptional({ example: 'ana@example.com' })
-  @IsOptional() @IsString() @MaxLength(254) email?: string;
+  @IsOptional()
+  @IsString()
+  @MaxLength(254)
+  email?: string;
   @ApiPropertyOptional({ example: '01234567890A=' })
-  @IsOptional() @IsString() @MaxLength(100) viberId?: string;
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  viberId?: string;
 }
 
 export class TemplateRefDto {
   @ApiProperty({ example: 'cart_reminder' }) @IsString() @MaxLength(512) name: string;
   @ApiPropertyOptional({ example: 'en_US' }) @IsOptional() @IsString() @MaxLength(15) language?: string;
   @ApiPropertyOptional({ example: { body: ['Ana', 'https://shop.example/cart/1'] } })
-  @IsOptional() @IsObject() parameters?: Record<string, unknown>;
+  @IsOptional()
+  @IsObject()
+  parameters?: Record<string, unknown>;
 }
 
 export class TextContentDto {
@@ -38,12 +55,18 @@ export class TextContentDto {
 
 export class SmsContentDto extends TextContentDto {
   @ApiPropertyOptional({ description: 'A stored template name (issue: templates)' })
-  @IsOptional() @IsString() @MaxLength(512) template?: string;
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  template?: string;
 }
 
 export class WhatsAppContentDto extends TextContentDto {
   @ApiPropertyOptional({ type: TemplateRefDto })
-  @IsOptional() @ValidateNested() @Type(() => TemplateRefDto) template?: TemplateRefDto;
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => TemplateRefDto)
+  template?: TemplateRefDto;
 }
 
 export class ButtonDto {
@@ -58,7 +81,10 @@ export class ViberContentDto extends TextContentDto {
 
 export class RcsContentDto extends TextContentDto {
   @ApiPropertyOptional({ example: [{ reply: { text: 'Yes', postbackData: 'yes' } }] })
-  @IsOptional() @IsArray() @ArrayMaxSize(11) suggestions?: unknown[];
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(11)
+  suggestions?: unknown[];
 }
 
 export class EmailContentDto extends TextContentDto {
@@ -67,41 +93,91 @@ export class EmailContentDto extends TextContentDto {
 }
 
 export class ContentDto extends TextContentDto {
-  @ApiPropertyOptional({ type: SmsContentDto }) @IsOptional() @ValidateNested() @Type(() => SmsContentDto) sms?: SmsContentDto;
+  @ApiPropertyOptional({ type: SmsContentDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SmsContentDto)
+  sms?: SmsContentDto;
   @ApiPropertyOptional({ type: WhatsAppContentDto })
-  @IsOptional() @ValidateNested() @Type(() => WhatsAppContentDto) whatsapp?: WhatsAppContentDto;
-  @ApiPropertyOptional({ type: ViberContentDto }) @IsOptional() @ValidateNested() @Type(() => ViberContentDto) viber?: ViberContentDto;
-  @ApiPropertyOptional({ type: RcsContentDto }) @IsOptional() @ValidateNested() @Type(() => RcsContentDto) rcs?: RcsContentDto;
-  @ApiPropertyOptional({ type: EmailContentDto }) @IsOptional() @ValidateNested() @Type(() => EmailContentDto) email?: EmailContentDto;
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => WhatsAppContentDto)
+  whatsapp?: WhatsAppContentDto;
+  @ApiPropertyOptional({ type: ViberContentDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ViberContentDto)
+  viber?: ViberContentDto;
+  @ApiPropertyOptional({ type: RcsContentDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RcsContentDto)
+  rcs?: RcsContentDto;
+  @ApiPropertyOptional({ type: EmailContentDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => EmailContentDto)
+  email?: EmailContentDto;
 }
 
 export class FallbackDto {
-  @ApiPropertyOptional({ example: '60s', description: 'Seconds, "90s", "30m", "2h" or ISO 8601; default 60s', oneOf: [{ type: 'string' }, { type: 'number' }] })
-  @IsOptional() after?: string | number;
-  @ApiPropertyOptional({ enum: SUCCESS_ON, default: 'delivered' }) @IsOptional() @IsIn(SUCCESS_ON) successOn?: 'sent' | 'delivered' | 'read';
+  @ApiPropertyOptional({
+    example: '60s',
+    description: 'Seconds, "90s", "30m", "2h" or ISO 8601; default 60s',
+    oneOf: [{ type: 'string' }, { type: 'number' }],
+  })
+  @IsOptional()
+  after?: string | number;
+  @ApiPropertyOptional({ enum: SUCCESS_ON, default: 'delivered' }) @IsOptional() @IsIn(SUCCESS_ON) successOn?:
+    'sent' | 'delivered' | 'read';
 }
 
 export class SendMessageRequest {
   @ApiProperty({ type: RecipientDto }) @ValidateNested() @Type(() => RecipientDto) @IsObject() to: RecipientDto;
 
-  @ApiProperty({ enum: CHANNELS, isArray: true, example: ['whatsapp', 'sms'], description: '1 to 5 distinct channels, in cascade order' })
+  @ApiProperty({
+    enum: CHANNELS,
+    isArray: true,
+    example: ['whatsapp', 'sms'],
+    description: '1 to 5 distinct channels, in cascade order',
+  })
   // Each value is checked in MessageIntake.parse, so an unknown one is named by its index (`channels[1]`).
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(5) channels: string[];
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(5)
+  channels: string[];
 
   @ApiProperty({ type: ContentDto }) @ValidateNested() @Type(() => ContentDto) @IsObject() content: ContentDto;
 
   @ApiPropertyOptional({ example: { name: 'Ana' }, description: 'Values for {{placeholders}}' })
-  @IsOptional() @IsObject() variables?: Record<string, unknown>;
+  @IsOptional()
+  @IsObject()
+  variables?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ type: FallbackDto }) @IsOptional() @ValidateNested() @Type(() => FallbackDto) fallback?: FallbackDto;
+  @ApiPropertyOptional({ type: FallbackDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => FallbackDto)
+  fallback?: FallbackDto;
 
-  @ApiPropertyOptional({ example: '1h', description: 'No attempt after this; default 24h', oneOf: [{ type: 'string' }, { type: 'number' }] })
-  @IsOptional() validity?: string | number;
+  @ApiPropertyOptional({
+    example: '1h',
+    description: 'No attempt after this; default 24h',
+    oneOf: [{ type: 'string' }, { type: 'number' }],
+  })
+  @IsOptional()
+  validity?: string | number;
 
-  @ApiPropertyOptional({ example: '2026-12-24T09:00:00Z', format: 'date-time' }) @IsOptional() @IsString() sendAt?: string;
+  @ApiPropertyOptional({ example: '2026-12-24T09:00:00Z', format: 'date-time' })
+  @IsOptional()
+  @IsString()
+  sendAt?: string;
 
   @ApiPropertyOptional({ example: 'https://client.example/herald-status' })
-  @IsOptional() @IsString() @MaxLength(2048) @IsUrl({ require_protocol: true, require_tld: false, protocols: ['http', 'https'] })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  @IsUrl({ require_protocol: true, require_tld: false, protocols: ['http', 'https'] })
   callbackUrl?: string;
 
   @ApiPropertyOptional({ example: 'order-1001' }) @IsOptional() @IsString() @MaxLength(256) reference?: string;

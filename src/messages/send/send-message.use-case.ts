@@ -28,7 +28,11 @@ export class SendMessageUseCase {
     private readonly metrics: MetricsService,
   ) {}
 
-  async execute(workspaceId: string, body: unknown, idempotencyKey: string | undefined): Promise<{ message: AcceptedMessage; replay: boolean }> {
+  async execute(
+    workspaceId: string,
+    body: unknown,
+    idempotencyKey: string | undefined,
+  ): Promise<{ message: AcceptedMessage; replay: boolean }> {
     let key: string | null = null;
     if (idempotencyKey !== undefined) {
       if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
@@ -50,11 +54,12 @@ export class SendMessageUseCase {
   }
 
   private async findByKey(workspaceId: string, key: string, body: unknown): Promise<AcceptedMessage | null> {
-    const rows: { id: string; request_hash: string; channels: string[]; send_at: Date | null; created_at: Date }[] = await this.db.query(
-      `SELECT id, request_hash, channels, send_at, created_at FROM messages
+    const rows: { id: string; request_hash: string; channels: string[]; send_at: Date | null; created_at: Date }[] =
+      await this.db.query(
+        `SELECT id, request_hash, channels, send_at, created_at FROM messages
         WHERE workspace_id = $1 AND idempotency_key = $2 AND created_at > now() - interval '24 hours'`,
-      [workspaceId, key],
-    );
+        [workspaceId, key],
+      );
     const row = rows[0];
     if (!row) return null;
     if (row.request_hash !== requestHash(body)) {
@@ -72,5 +77,10 @@ export class SendMessageUseCase {
 }
 
 export function accepted(message: NewMessage, createdAt: Date): AcceptedMessage {
-  return { id: message.id, status: message.status, channels: message.channels, createdAt: new Date(createdAt).toISOString() };
+  return {
+    id: message.id,
+    status: message.status,
+    channels: message.channels,
+    createdAt: new Date(createdAt).toISOString(),
+  };
 }

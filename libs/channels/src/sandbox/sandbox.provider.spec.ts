@@ -31,7 +31,13 @@ class InMemorySandboxStore implements SandboxStore {
     this.accepted.set(attemptId, { workspaceId, providerMessageId, reports });
   }
 
-  async acceptFirst(attemptId: string, workspaceId: string, channel: Channel, providerMessageId: string, reports: PlannedReport[]) {
+  async acceptFirst(
+    attemptId: string,
+    workspaceId: string,
+    channel: Channel,
+    providerMessageId: string,
+    reports: PlannedReport[],
+  ) {
     const { call, providerMessageId: earlier } = await this.recordCall(attemptId, workspaceId, channel);
     if (call > 1) return { first: false as const, call, providerMessageId: earlier };
     await this.accept(attemptId, workspaceId, providerMessageId, reports);

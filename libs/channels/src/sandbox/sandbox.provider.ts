@@ -51,13 +51,25 @@ export class SandboxProvider implements ChannelProvider {
       const decision = sandboxDecision(scenario, 1, this.stepMs);
       if (!decision.accept) throw new ChannelSendError(decision.error);
       const providerMessageId = newProviderId();
-      const answer = await this.store.acceptFirst(request.attemptId, request.workspaceId, this.channel, providerMessageId, decision.reports);
+      const answer = await this.store.acceptFirst(
+        request.attemptId,
+        request.workspaceId,
+        this.channel,
+        providerMessageId,
+        decision.reports,
+      );
       // Like RBM's messageId, a repeated reference is acknowledged, not sent again.
-      if (!answer.first && answer.providerMessageId) return { providerMessageId: answer.providerMessageId, status: 'submitted' };
-      if (!answer.first) await this.store.accept(request.attemptId, request.workspaceId, providerMessageId, decision.reports);
+      if (!answer.first && answer.providerMessageId)
+        return { providerMessageId: answer.providerMessageId, status: 'submitted' };
+      if (!answer.first)
+        await this.store.accept(request.attemptId, request.workspaceId, providerMessageId, decision.reports);
       return { providerMessageId, status: 'submitted', segments: 1 };
     }
-    const { call, providerMessageId: earlier } = await this.store.recordCall(request.attemptId, request.workspaceId, this.channel);
+    const { call, providerMessageId: earlier } = await this.store.recordCall(
+      request.attemptId,
+      request.workspaceId,
+      this.channel,
+    );
     if (earlier) return { providerMessageId: earlier, status: 'submitted' };
     const decision = sandboxDecision(scenario, call, this.stepMs);
     if (!decision.accept) throw new ChannelSendError(decision.error);

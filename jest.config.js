@@ -17,6 +17,7 @@ const common = {
 export default {
   // Per-project testTimeout is ignored by Jest; e2e waits on real timers and processes.
   testTimeout: 60000,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.mjs'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/src/**/*.spec.ts'] },
     {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { PlannedReport, SandboxStore } from '#libs/channels/src/index.js';
+import type { FirstAcceptanceAnswer, PlannedReport, SandboxStore } from '#libs/channels/src/index.js';
 import type { Channel } from '#libs/core/src/index.js';
 import { GroupCommit } from '../database/group-commit.js';
 
@@ -52,10 +52,11 @@ export class PgSandboxStore implements SandboxStore {
   }
 
   /** First acceptances of many concurrent sends share one statement (group commit). */
-  private readonly firstAcceptances = new GroupCommit<
-    FirstAcceptance,
-    { first: true } | { first: false; call: number; providerMessageId: string | null }
-  >((items) => this.acceptFirstMany(items), 500, 2);
+  private readonly firstAcceptances = new GroupCommit<FirstAcceptance, FirstAcceptanceAnswer>(
+    (items) => this.acceptFirstMany(items),
+    500,
+    2,
+  );
 
   acceptFirst(
     attemptId: string,
@@ -67,7 +68,7 @@ export class PgSandboxStore implements SandboxStore {
     return this.firstAcceptances.submit({ attemptId, workspaceId, channel, providerMessageId, reports });
   }
 
-  private async acceptFirstMany(items: FirstAcceptance[]) {
+  private async acceptFirstMany(items: FirstAcceptance[]): Promise<FirstAcceptanceAnswer[]> {
     // Two calls for one attempt in the same batch: the first wins, the second counts as a repeat.
     const unique = new Map<string, FirstAcceptance>();
     for (const item of items) if (!unique.has(item.attemptId)) unique.set(item.attemptId, item);

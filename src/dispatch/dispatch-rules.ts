@@ -46,6 +46,21 @@ export interface Submission {
 
 export type SendOutcome = { result: SendResult } | { error: ChannelError };
 
+const submission = (
+  message: DispatchMessage,
+  attempt: DispatchAttempt,
+  address: string,
+  recovering: boolean,
+): Submission => ({
+  messageId: message.id,
+  workspaceId: message.workspaceId,
+  attemptId: attempt.id,
+  channel: attempt.channel,
+  address,
+  tries: attempt.tries,
+  recovering,
+});
+
 const FINAL: readonly MessageStatus[] = ['failed', 'expired', 'rejected', 'canceled'];
 
 /** When an in-flight attempt needs looking at again: its fallback deadline if a later channel exists, else validity's end. */
@@ -125,15 +140,7 @@ export function decide(message: DispatchMessage, ctx: RuleContext, changes: Chan
         attemptId: last.id,
         detail: 'resuming an interrupted submission',
       });
-      return {
-        messageId: message.id,
-        workspaceId: message.workspaceId,
-        attemptId: last.id,
-        channel: last.channel,
-        address,
-        tries: last.tries,
-        recovering: true,
-      };
+      return submission(message, last, address, true);
     }
     last.tries += 1;
     last.inFlightSince = now;
@@ -148,15 +155,7 @@ export function decide(message: DispatchMessage, ctx: RuleContext, changes: Chan
       status: message.status === 'sending' || message.status === 'sent' ? undefined : 'sending',
       dueAt: lease,
     });
-    return {
-      messageId: message.id,
-      workspaceId: message.workspaceId,
-      attemptId: last.id,
-      channel: last.channel,
-      address,
-      tries: last.tries,
-      recovering: false,
-    };
+    return submission(message, last, address, false);
   }
 
   let event: CascadeEvent = { type: 'start' };

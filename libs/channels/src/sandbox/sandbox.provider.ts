@@ -7,6 +7,9 @@ import { sandboxDecision, sandboxScenario, type PlannedReport } from './sandbox-
  * Where the sandbox keeps what it was sent. It is durable (PostgreSQL in Herald), like a real provider's
  * own records: a worker crash loses nothing, and a second submission of one attempt is visible.
  */
+/** `first`: this call was the attempt's first and is accepted; else the earlier call count and acceptance. */
+export type FirstAcceptanceAnswer = { first: true } | { first: false; call: number; providerMessageId: string | null };
+
 export interface SandboxStore {
   /** Counts a call for the attempt and returns its number (1 for the first) and any earlier acceptance. */
   recordCall(
@@ -27,7 +30,7 @@ export interface SandboxStore {
     channel: Channel,
     providerMessageId: string,
     reports: PlannedReport[],
-  ): Promise<{ first: true } | { first: false; call: number; providerMessageId: string | null }>;
+  ): Promise<FirstAcceptanceAnswer>;
 }
 
 export const SANDBOX_PROVIDER = 'sandbox';

@@ -3,7 +3,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Workspaces, keys, contacts, and the message pipeline. The `messages` rows are themselves the dispatch
  * queue: `due_at` says when a worker must next look at a message (new, retry, fallback timer, expiry),
- * and workers claim due rows with FOR UPDATE SKIP LOCKED.
+ * and workers claim due rows with FOR UPDATE SKIP LOCKED. Messages and attempts are updated several times
+ * in their life (status, timers), so their pages keep free space (fillfactor 80) for HOT updates.
  */
 export class InitialSchema1764770000000 implements MigrationInterface {
   name = 'InitialSchema1764770000000';
@@ -66,7 +67,7 @@ export class InitialSchema1764770000000 implements MigrationInterface {
         erased_at timestamptz,
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now()
-      )`);
+      ) WITH (fillfactor = 80)`);
     await q.query(`CREATE INDEX messages_due ON messages (due_at) WHERE due_at IS NOT NULL`);
     await q.query(
       `CREATE UNIQUE INDEX messages_idempotency ON messages (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL`,
@@ -99,7 +100,7 @@ export class InitialSchema1764770000000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now(),
         UNIQUE (workspace_id, message_id, seq)
-      )`);
+      ) WITH (fillfactor = 80)`);
     await q.query(
       `CREATE INDEX attempts_provider_id ON attempts (provider, provider_message_id) WHERE provider_message_id IS NOT NULL`,
     );

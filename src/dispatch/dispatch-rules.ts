@@ -28,8 +28,6 @@ export interface RuleContext {
   now: Date;
   available: ReadonlySet<Channel>;
   providerName(channel: Channel): string;
-  /** How long a worker keeps a message while it calls the provider. */
-  leaseMs: number;
   retryBaseMs: number;
 }
 
@@ -129,7 +127,7 @@ export function decide(message: DispatchMessage, ctx: RuleContext, changes: Chan
     return null;
   }
 
-  const lease = new Date(now.getTime() + ctx.leaseMs);
+  // A submission keeps the claim's lease as its due time: if this worker dies mid-call, another takes over.
   const last = message.attempts.at(-1);
   if (last && last.status === 'queued') {
     const address = addressFor(last.channel, message.recipient ?? {}) ?? '';
@@ -153,7 +151,6 @@ export function decide(message: DispatchMessage, ctx: RuleContext, changes: Chan
     });
     changes.patchMessage(message, {
       status: message.status === 'sending' || message.status === 'sent' ? undefined : 'sending',
-      dueAt: lease,
     });
     return submission(message, last, address, false);
   }
@@ -227,7 +224,6 @@ export function decide(message: DispatchMessage, ctx: RuleContext, changes: Chan
     changes.patchMessage(message, {
       status: message.status === 'sending' || message.status === 'sent' ? undefined : 'sending',
       channel: decision.channel,
-      dueAt: lease,
     });
     return {
       messageId: message.id,

@@ -37,7 +37,6 @@ export class MessageProcessor {
       now: new Date(),
       available: this.registry.available(),
       providerName: (channel) => this.registry.provider(channel)?.name ?? 'none',
-      leaseMs: this.config.claimLeaseMs,
       retryBaseMs: this.config.retryBaseMs,
     };
   }

@@ -154,7 +154,10 @@ export class MessageQueryStore {
       channels: row.channels as string[],
       reference: (row.reference as string | null) ?? null,
       metadata: (row.metadata as Record<string, unknown> | null) ?? null,
-      to: (row.recipient as Record<string, unknown> | null) ?? null,
+      // Addresses as resolved at acceptance (null once erased), with the contact they were taken from.
+      to: row.recipient
+        ? { ...(row.contact_id ? { contactId: row.contact_id } : {}), ...(row.recipient as Record<string, unknown>) }
+        : null,
       sendAt: iso(row.send_at as Date | null),
       validUntil: iso(row.valid_until as Date | null),
       attempts,

@@ -89,3 +89,37 @@ export interface ChannelProvider {
    */
   lookup?(attemptId: string): Promise<SendResult | null>;
 }
+
+/** A provider webhook as it arrived: the raw bytes (signatures are computed over them) and where it was sent. */
+export interface WebhookRequest {
+  rawBody: Buffer;
+  /** Lower-cased header names. */
+  headers: Record<string, string | undefined>;
+  /** The full public URL the provider called, query string included (PUBLIC_URL + path + query). */
+  url: string;
+}
+
+/** What a verified webhook means, in Herald's words. One webhook may carry several events. */
+export type WebhookEvent =
+  | { kind: 'status'; report: StatusReport }
+  | {
+      kind: 'inbound';
+      channel: Channel;
+      provider: string;
+      providerMessageId: string;
+      /** The customer's address (E.164, Viber id, email). */
+      from: string;
+      to?: string;
+      text?: string;
+      at: Date;
+      raw?: unknown;
+    }
+  | { kind: 'consent'; channel: Channel; provider: string; address: string; granted: boolean; at: Date; raw?: unknown };
+
+/** The webhook side of a provider: check authenticity on the raw body first, then parse. */
+export interface WebhookHandler {
+  /** True only for a request the provider really sent (constant-time comparison). */
+  verify(request: WebhookRequest): boolean;
+  /** Parses a verified request; throws on a body that is not the provider's format. */
+  parse(request: WebhookRequest): WebhookEvent[];
+}

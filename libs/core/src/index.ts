@@ -2,3 +2,4 @@ export * from './duration.js';
 export * from './statuses.js';
 export * from './addresses.js';
 export * from './render.js';
+export * from './sms-segments.js';

@@ -1,0 +1,4 @@
+export * from './whatsapp-cloud.adapter.js';
+export * from './whatsapp-errors.js';
+export * from './whatsapp-message.js';
+export * from './whatsapp-webhook.js';

@@ -1,0 +1,245 @@
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import type { WebhookRequest } from '../channel.port.js';
+import { verifyChallenge, WhatsAppWebhookHandler } from './whatsapp-webhook.js';
+
+const FIXTURES = new URL('../../../../test/fixtures/providers/', import.meta.url);
+const bytes = (name: string): Buffer => readFileSync(new URL(name, FIXTURES));
+const fixture = (name: string): any => JSON.parse(bytes(name).toString('utf8'));
+
+const URL_CALLED = 'https://herald.example/webhooks/whatsapp';
+const SECRET = 'test_app_secret';
+
+const webhook = (rawBody: Buffer, signature?: string): WebhookRequest => ({
+  rawBody,
+  headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+  url: URL_CALLED,
+});
+const sign = (body: Buffer, secret = SECRET) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+/** The parse of one fixture file, or of one keyed payload in it. */
+const parse = (name: string, key?: string) => {
+  const body = key ? Buffer.from(JSON.stringify(fixture(name)[key])) : bytes(name);
+  return new WhatsAppWebhookHandler({ appSecret: SECRET }).parse(webhook(body));
+};
+
+interface Vector {
+  appSecret: string;
+  rawBody?: string;
+  rawBodyFile?: string;
+  signature: string;
+}
+const vectors = (fixture('whatsapp-signature-vectors.json').cases as Vector[]).map(
+  (v) => [v.rawBodyFile ?? v.rawBody!.slice(0, 30), v] as const,
+);
+
+describe(WhatsAppWebhookHandler.name, () => {
+  describe('verify', () => {
+    it.each(vectors)('should accept the published signature over %s', (_, vector) => {
+      const body = vector.rawBodyFile ? bytes(vector.rawBodyFile) : Buffer.from(vector.rawBody!, 'utf8');
+      const handler = new WhatsAppWebhookHandler({ appSecret: vector.appSecret });
+      expect(handler.verify(webhook(body, vector.signature))).toBe(true);
+    });
+
+    it.each(vectors)('should refuse a changed body or another secret for %s', (_, vector) => {
+      const body = vector.rawBodyFile ? bytes(vector.rawBodyFile) : Buffer.from(vector.rawBody!, 'utf8');
+      const handler = new WhatsAppWebhookHandler({ appSecret: vector.appSecret });
+      expect(handler.verify(webhook(Buffer.concat([body, Buffer.from(' ')]), vector.signature))).toBe(false);
+      expect(new WhatsAppWebhookHandler({ appSecret: 'other' }).verify(webhook(body, vector.signature))).toBe(false);
+    });
+
+    it('should sign the raw bytes, not a re-serialisation of the JSON', () => {
+      const raw = bytes('whatsapp-webhook-status-sent-pmp.json');
+      const reserialised = Buffer.from(JSON.stringify(JSON.parse(raw.toString('utf8'))));
+      const handler = new WhatsAppWebhookHandler({ appSecret: SECRET });
+      expect(handler.verify(webhook(reserialised, sign(raw)))).toBe(false);
+    });
+
+    it.each([
+      ['missing', undefined],
+      ['empty', ''],
+      ['without its sha256= prefix', sign(Buffer.from('test'), 'secret').slice('sha256='.length)],
+      ['with another algorithm', sign(Buffer.from('test'), 'secret').replace('sha256=', 'sha1=')],
+      ['truncated', sign(Buffer.from('test'), 'secret').slice(0, -2)],
+      ['not hex', `sha256=${'z'.repeat(64)}`],
+    ])('should refuse a signature header that is %s', (_, signature) => {
+      const handler = new WhatsAppWebhookHandler({ appSecret: 'secret' });
+      expect(handler.verify(webhook(Buffer.from('test'), signature))).toBe(false);
+    });
+
+    it('should refuse to run without an app secret', () => {
+      expect(() => new WhatsAppWebhookHandler({ appSecret: '' })).toThrow(/app secret/);
+    });
+  });
+
+  describe('parse', () => {
+    it('should turn an inbound text into an inbound event', () => {
+      expect(parse('whatsapp-webhook-inbound-text.json')).toEqual([
+        {
+          kind: 'inbound',
+          channel: 'whatsapp',
+          provider: 'whatsapp-cloud',
+          providerMessageId: 'wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=',
+          from: '+16505551234',
+          to: '+15550783881',
+          text: 'Does it come in another color?',
+          at: new Date(1749416383 * 1000),
+          raw: fixture('whatsapp-webhook-inbound-text.json').entry[0].changes[0].value.messages[0],
+        },
+      ]);
+    });
+
+    it('should keep an unsupported inbound message, without text, with its errors in raw', () => {
+      const [event] = parse('whatsapp-webhook-inbound-unsupported-error.json');
+      expect(event).toMatchObject({
+        kind: 'inbound',
+        providerMessageId: 'wamid.HBgLMTQyMDU1NTA3NDkVAgASGBI5N0MwRjg0RTVBNUI1RDA2OTkA',
+        from: '+16505551234',
+        at: new Date(1750090702 * 1000),
+        raw: { type: 'unsupported', errors: [{ code: 131051 }] },
+      });
+      expect(event).not.toHaveProperty('text');
+    });
+
+    it.each([
+      ['whatsapp-webhook-status-sent-pmp.json', 'sent'],
+      ['whatsapp-webhook-status-delivered.json', 'delivered'],
+      ['whatsapp-webhook-status-read.json', 'read'],
+    ])('should turn %s into a %s status report', (name, status) => {
+      expect(parse(name)).toEqual([
+        {
+          kind: 'status',
+          report: {
+            provider: 'whatsapp-cloud',
+            providerMessageId: 'ABGGFlA5Fpa',
+            status,
+            at: new Date('2017-09-08T20:36:28Z'),
+            raw: fixture(name).entry[0].changes[0].value.statuses[0],
+          },
+        },
+      ]);
+    });
+
+    it('should keep pricing and conversation in raw', () => {
+      const [event] = parse('whatsapp-webhook-status-sent-pmp.json');
+      expect(event).toMatchObject({
+        report: {
+          raw: {
+            pricing: { pricing_model: 'PMP', type: 'regular', category: 'marketing' },
+            conversation: { id: 'CONVERSATION_ID', origin: { type: 'marketing' } },
+          },
+        },
+      });
+    });
+
+    it.each([
+      ['sent', 'wamid.xyzxyz', 'sent', 1698266945],
+      ['delivered', 'wamid.xyzxyz', 'delivered', 1698266945],
+      ['read', 'wamid.xyzxyz', 'read', 1689380458],
+      ['played', 'wamid.xyzxyz', 'read', 1689380458],
+      ['failed', 'wamid.xyzxyz', 'failed', 1689380458],
+      ['with_tracker', 'wamid.xyzxyz', 'sent', 1698266945],
+      ['group', '<WHATSAPP_MESSAGE_ID>', 'read', 1698266945],
+    ])('should parse the pywa %s payload', (key, providerMessageId, status, seconds) => {
+      const events = parse('whatsapp-webhook-statuses-pywa.json', key);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({
+        kind: 'status',
+        report: { provider: 'whatsapp-cloud', providerMessageId, status, at: new Date(seconds * 1000) },
+      });
+    });
+
+    it('should carry the classified error of a failed status', () => {
+      const [event] = parse('whatsapp-webhook-statuses-pywa.json', 'failed');
+      expect(event).toMatchObject({
+        report: {
+          status: 'failed',
+          error: {
+            kind: 'NOT_REACHABLE',
+            code: '130472',
+            message: "User's number is part of an experiment",
+            permanent: true,
+          },
+        },
+      });
+    });
+
+    it('should only report errors on failed statuses', () => {
+      for (const key of ['sent', 'delivered', 'read', 'played', 'with_tracker', 'group']) {
+        expect(parse('whatsapp-webhook-statuses-pywa.json', key)[0]).not.toHaveProperty('report.error');
+      }
+    });
+
+    it('should keep the tracker data in raw', () => {
+      expect(parse('whatsapp-webhook-statuses-pywa.json', 'with_tracker')[0]).toMatchObject({
+        report: { raw: { biz_opaque_callback_data: 'some data' } },
+      });
+    });
+
+    it('should report a failure without error detail as a permanent unknown error', () => {
+      const body = {
+        object: 'whatsapp_business_account',
+        entry: [
+          {
+            changes: [
+              { field: 'messages', value: { statuses: [{ id: 'wamid.1', status: 'failed', timestamp: '1' }] } },
+            ],
+          },
+        ],
+      };
+      const handler = new WhatsAppWebhookHandler({ appSecret: SECRET });
+      expect(handler.parse(webhook(Buffer.from(JSON.stringify(body))))).toMatchObject([
+        { report: { status: 'failed', error: { kind: 'UNKNOWN', permanent: true } } },
+      ]);
+    });
+
+    it.each([
+      ['whatsapp-webhook-template-status-update-pywa.json', 'approved'],
+      ['whatsapp-webhook-template-status-update-pywa.json', 'rejected'],
+      ['whatsapp-webhook-template-category-update-pywa.json', 'marketing'],
+    ])('should give no event for %s (%s)', (name, key) => {
+      expect(parse(name, key)).toEqual([]);
+    });
+
+    it('should skip a status it does not know', () => {
+      const body = {
+        object: 'whatsapp_business_account',
+        entry: [
+          { changes: [{ field: 'messages', value: { statuses: [{ id: 'w', status: 'deleted', timestamp: '1' }] } }] },
+        ],
+      };
+      const handler = new WhatsAppWebhookHandler({ appSecret: SECRET });
+      expect(handler.parse(webhook(Buffer.from(JSON.stringify(body))))).toEqual([]);
+    });
+
+    it('should throw on a body that is not a WhatsApp notification', () => {
+      const handler = new WhatsAppWebhookHandler({ appSecret: SECRET });
+      expect(() => handler.parse(webhook(Buffer.from('not json')))).toThrow(/not JSON/);
+      expect(() => handler.parse(webhook(Buffer.from('null')))).toThrow(/whatsapp_business_account/);
+      expect(() => handler.parse(webhook(Buffer.from('{"object":"page","entry":[]}')))).toThrow(
+        /whatsapp_business_account/,
+      );
+    });
+  });
+});
+
+describe(verifyChallenge.name, () => {
+  const query = { 'hub.mode': 'subscribe', 'hub.verify_token': 'my-token', 'hub.challenge': '1158201444' };
+
+  it('should return the challenge for a subscribe with the right token', () => {
+    expect(verifyChallenge(query, 'my-token')).toBe('1158201444');
+    expect(verifyChallenge(new URLSearchParams(query), 'my-token')).toBe('1158201444');
+    expect(
+      verifyChallenge({ hub: { mode: 'subscribe', verify_token: 'my-token', challenge: '1158201444' } }, 'my-token'),
+    ).toBe('1158201444');
+  });
+
+  it('should return null for a wrong token, another mode, a missing challenge or no configured token', () => {
+    expect(verifyChallenge(query, 'other-token')).toBeNull();
+    expect(verifyChallenge({ ...query, 'hub.mode': 'unsubscribe' }, 'my-token')).toBeNull();
+    expect(verifyChallenge({ ...query, 'hub.challenge': undefined }, 'my-token')).toBeNull();
+    expect(verifyChallenge({ ...query, 'hub.verify_token': undefined }, 'my-token')).toBeNull();
+    expect(verifyChallenge({ ...query, 'hub.verify_token': '' }, '')).toBeNull();
+    expect(verifyChallenge({}, 'my-token')).toBeNull();
+  });
+});

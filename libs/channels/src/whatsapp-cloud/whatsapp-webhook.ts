@@ -1,0 +1,176 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { StatusReport, WebhookEvent, WebhookHandler, WebhookRequest } from '../channel.port.js';
+import { WHATSAPP_CLOUD_PROVIDER } from './whatsapp-cloud.adapter.js';
+import { classifyMetaError, type MetaErrorObject } from './whatsapp-errors.js';
+
+const SIGNATURE_HEADER = 'x-hub-signature-256';
+const SIGNATURE = /^sha256=([0-9a-f]{64})$/i;
+
+/** Meta's statuses in Herald's words. `played` (voice messages) comes after `read`, so it counts as read. */
+const STATUS_MAP: Record<string, StatusReport['status']> = {
+  sent: 'sent',
+  delivered: 'delivered',
+  read: 'read',
+  played: 'read',
+  failed: 'failed',
+};
+
+interface MetaStatus {
+  id?: unknown;
+  status?: unknown;
+  timestamp?: unknown;
+  errors?: MetaErrorObject[];
+}
+
+interface MetaInboundMessage {
+  id?: unknown;
+  from?: unknown;
+  timestamp?: unknown;
+  type?: unknown;
+  text?: { body?: unknown };
+  button?: { text?: unknown };
+  interactive?: { button_reply?: { title?: unknown }; list_reply?: { title?: unknown } };
+}
+
+interface MetaChangeValue {
+  metadata?: { display_phone_number?: unknown };
+  contacts?: { wa_id?: unknown }[];
+  statuses?: MetaStatus[];
+  messages?: MetaInboundMessage[];
+}
+
+interface MetaEnvelope {
+  object?: unknown;
+  entry?: { changes?: { field?: unknown; value?: MetaChangeValue }[] }[];
+}
+
+/** Meta's timestamps are unix seconds as strings (sometimes numbers). */
+function unixSeconds(value: unknown): Date | null {
+  const seconds = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  return typeof seconds === 'number' && Number.isFinite(seconds) ? new Date(seconds * 1000) : null;
+}
+
+/** `16505551234` → `+16505551234`; anything that is not a bare number is kept as it came. */
+function phone(value: unknown): string | null {
+  if (typeof value !== 'string' || value === '') return null;
+  return /^\d+$/.test(value) ? `+${value}` : value;
+}
+
+function inboundText(message: MetaInboundMessage): string | undefined {
+  const text =
+    message.text?.body ??
+    message.button?.text ??
+    message.interactive?.button_reply?.title ??
+    message.interactive?.list_reply?.title;
+  return typeof text === 'string' ? text : undefined;
+}
+
+function statusEvent(status: MetaStatus): WebhookEvent | null {
+  const mapped = typeof status.status === 'string' ? STATUS_MAP[status.status] : undefined;
+  const at = unixSeconds(status.timestamp);
+  // A status Meta adds later is acknowledged but not applied.
+  if (!mapped || typeof status.id !== 'string' || !at) return null;
+  const report: StatusReport = {
+    provider: WHATSAPP_CLOUD_PROVIDER,
+    providerMessageId: status.id,
+    status: mapped,
+    at,
+    // The whole status: pricing, conversation and errors stay for audit.
+    raw: status,
+  };
+  if (mapped === 'failed') {
+    const first = status.errors?.[0];
+    report.error = first
+      ? classifyMetaError(first)
+      : { kind: 'UNKNOWN', code: 'UNKNOWN', message: 'WhatsApp reported a failure without detail', permanent: true };
+  }
+  return { kind: 'status', report };
+}
+
+function inboundEvent(message: MetaInboundMessage, value: MetaChangeValue, index: number): WebhookEvent | null {
+  const from = phone(message.from) ?? phone(value.contacts?.[index]?.wa_id ?? value.contacts?.[0]?.wa_id);
+  const at = unixSeconds(message.timestamp);
+  if (typeof message.id !== 'string' || !from || !at) return null;
+  const to = typeof value.metadata?.display_phone_number === 'string' ? value.metadata.display_phone_number : '';
+  const digits = to.replace(/\D/g, '');
+  const text = inboundText(message);
+  return {
+    kind: 'inbound',
+    channel: 'whatsapp',
+    provider: WHATSAPP_CLOUD_PROVIDER,
+    providerMessageId: message.id,
+    from,
+    ...(digits ? { to: `+${digits}` } : {}),
+    ...(text !== undefined ? { text } : {}),
+    at,
+    raw: message,
+  };
+}
+
+/** Verifies and parses Meta's WhatsApp webhooks (`POST /webhooks/whatsapp`). */
+export class WhatsAppWebhookHandler implements WebhookHandler {
+  constructor(private readonly config: { appSecret: string }) {
+    // An empty key would let anyone compute a valid signature.
+    if (!config.appSecret) throw new Error('WhatsApp webhooks need the app secret');
+  }
+
+  /** `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>`, over the bytes as they arrived. */
+  verify(request: WebhookRequest): boolean {
+    const match = SIGNATURE.exec(request.headers[SIGNATURE_HEADER]?.trim() ?? '');
+    if (!match) return false;
+    const expected = createHmac('sha256', this.config.appSecret).update(request.rawBody).digest();
+    return timingSafeEqual(Buffer.from(match[1], 'hex'), expected);
+  }
+
+  /**
+   * Status (`value.statuses[]`) and inbound (`value.messages[]`) events from `messages` changes. Other fields
+   * (template status and category updates…) and `value.errors[]` give no event here.
+   */
+  parse(request: WebhookRequest): WebhookEvent[] {
+    let envelope: MetaEnvelope;
+    try {
+      envelope = JSON.parse(request.rawBody.toString('utf8')) as MetaEnvelope;
+    } catch {
+      throw new Error('WhatsApp webhook body is not JSON');
+    }
+    if (envelope?.object !== 'whatsapp_business_account' || !Array.isArray(envelope.entry)) {
+      throw new Error('WhatsApp webhook body is not a whatsapp_business_account notification');
+    }
+    const events: WebhookEvent[] = [];
+    for (const entry of envelope.entry) {
+      for (const change of entry?.changes ?? []) {
+        if (change?.field !== 'messages' || !change.value) continue;
+        const value = change.value;
+        for (const status of value.statuses ?? []) {
+          const event = statusEvent(status);
+          if (event) events.push(event);
+        }
+        (value.messages ?? []).forEach((message, index) => {
+          const event = inboundEvent(message, value, index);
+          if (event) events.push(event);
+        });
+      }
+    }
+    return events;
+  }
+}
+
+const sha256 = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+
+/**
+ * Meta's subscription handshake (`GET /webhooks/whatsapp`): the `hub.challenge` to echo when the mode is
+ * `subscribe` and the token matches, else null (answer 401/403).
+ */
+export function verifyChallenge(query: URLSearchParams | Record<string, unknown>, verifyToken: string): string | null {
+  // Flat keys (`hub.mode`) as most parsers give them, or nested (`{hub: {mode}}`) as `qs` with dots does.
+  const nested = query instanceof URLSearchParams ? undefined : (query.hub as Record<string, unknown> | undefined);
+  const get = (key: string): unknown =>
+    query instanceof URLSearchParams ? query.get(`hub.${key}`) : (query[`hub.${key}`] ?? nested?.[key]);
+  const mode = get('mode');
+  const token = get('verify_token');
+  const challenge = get('challenge');
+  if (!verifyToken || mode !== 'subscribe' || typeof token !== 'string' || typeof challenge !== 'string') return null;
+  if (challenge === '') return null;
+  // Hashing first gives equal lengths, so the comparison time says nothing about the token.
+  return timingSafeEqual(sha256(token), sha256(verifyToken)) ? challenge : null;
+}

@@ -1,0 +1,3 @@
+export * from './dsn.js';
+export * from './smtp-status.js';
+export * from './smtp.adapter.js';

@@ -13,6 +13,7 @@ import { HealthController } from './health/health.controller.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { loggerParams } from './observability/logging.js';
 import { ObservabilityModule } from './observability/observability.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { WorkspacesModule } from './workspaces/workspaces.module.js';
 
 @Module({})
@@ -31,6 +32,7 @@ export class AppModule {
       ContactsModule,
       MessagesModule,
       DispatchModule,
+      WebhooksModule,
     ];
     return { module: AppModule, imports, controllers: [HealthController] };
   }

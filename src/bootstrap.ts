@@ -9,6 +9,7 @@ import { AppModule } from './app.module.js';
 import { ErrorFilter } from './common/error.filter.js';
 import { heraldValidationPipe } from './common/validation.js';
 import type { HeraldConfig } from './config/config.js';
+import { DSN_CONTENT_TYPES } from './webhooks/email-dsn.controller.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export const BODY_LIMIT = 10 * 1024 * 1024;
@@ -57,6 +58,8 @@ export async function createHttpApp(config: HeraldConfig, databaseUrl: string): 
   app.useGlobalPipes(heraldValidationPipe());
   // No enableShutdownHooks(): main.ts owns SIGINT/SIGTERM and closes the app once (see onSignal there).
   const fastify = app.getHttpAdapter().getInstance();
+  // Bounces arrive as raw email: keep their bytes for the DSN parser.
+  fastify.addContentTypeParser(DSN_CONTENT_TYPES, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
   });

@@ -6,10 +6,12 @@ import {
   type ChannelProvider,
   type SendRequest,
   type SendResult,
+  type WebhookHandler,
 } from '#libs/channels/src/index.js';
 import { CHANNELS, type Channel } from '#libs/core/src/index.js';
 import type { HeraldConfig } from '../config/config.js';
 import { HERALD_CONFIG } from '../config/config.module.js';
+import { realProviders, type WebhookSource } from './provider-factory.js';
 import { PgSandboxStore } from './sandbox.store.js';
 
 const SEND_TIMEOUT_MS = 15_000;
@@ -32,10 +34,16 @@ export class ChannelRegistry {
   private readonly breakers = new Map<Channel, CircuitBreaker<[SendRequest], SendResult>>();
   private readonly availableChannels: ReadonlySet<Channel>;
 
+  private readonly webhooks: ReadonlyMap<WebhookSource, WebhookHandler>;
+
   constructor(@Inject(HERALD_CONFIG) config: HeraldConfig, sandboxStore: PgSandboxStore) {
+    const real = realProviders(config);
+    this.webhooks = real.webhooks;
     for (const channel of CHANNELS) {
-      // Real adapters plug in here as they land; until then a channel is served by its sandbox.
-      if (config.sandbox) this.providers.set(channel, new SandboxProvider(channel, sandboxStore, config.sandboxStepMs));
+      const provider = real.providers.get(channel);
+      if (provider) this.providers.set(channel, provider);
+      else if (config.sandbox)
+        this.providers.set(channel, new SandboxProvider(channel, sandboxStore, config.sandboxStepMs));
     }
     for (const [channel, provider] of this.providers) {
       const breaker = new CircuitBreaker((request: SendRequest) => provider.send(request), {
@@ -55,6 +63,11 @@ export class ChannelRegistry {
 
   available(): ReadonlySet<Channel> {
     return this.availableChannels;
+  }
+
+  /** The webhook side of a configured provider; undefined when that provider is not configured. */
+  webhook(source: WebhookSource): WebhookHandler | undefined {
+    return this.webhooks.get(source);
   }
 
   provider(channel: Channel): ChannelProvider | undefined {

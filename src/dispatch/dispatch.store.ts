@@ -123,10 +123,14 @@ export class DispatchStore {
     return new Map(rows.map((row) => [row.id, row.content ?? {}]));
   }
 
-  /** Attempts by provider id, for delivery reports. */
+  /**
+   * Attempts by provider id, for delivery reports. Provider webhooks are not per workspace (one set of
+   * credentials), so the id alone finds the attempt; a report posted with a workspace key is scoped to it.
+   */
   async attemptsByProviderId(
     manager: EntityManager,
     refs: { provider: string; providerMessageId: string }[],
+    workspaceId: string | null = null,
   ): Promise<Map<string, { attemptId: string; messageId: string; workspaceId: string }>> {
     if (!refs.length) return new Map();
     const rows: {
@@ -138,8 +142,9 @@ export class DispatchStore {
     }[] = await manager.query(
       `SELECT a.id, a.message_id, a.workspace_id, a.provider, a.provider_message_id
          FROM attempts a JOIN unnest($1::text[], $2::text[]) AS r(provider, provider_message_id)
-           ON a.provider = r.provider AND a.provider_message_id = r.provider_message_id`,
-      [refs.map((r) => r.provider), refs.map((r) => r.providerMessageId)],
+           ON a.provider = r.provider AND a.provider_message_id = r.provider_message_id
+        WHERE $3::text IS NULL OR a.workspace_id = $3`,
+      [refs.map((r) => r.provider), refs.map((r) => r.providerMessageId), workspaceId],
     );
     return new Map(
       rows.map((row) => [

@@ -39,12 +39,16 @@ export class StatusIngestService {
   /**
    * Applies reports in order; answers one outcome per report. Unmatched reports are kept for later unless
    * the caller keeps them itself (`keepUnmatched: false`, the sandbox, which simply replays them).
+   * `workspaceId` limits the reports to that workspace's attempts (reports posted with a workspace key).
    */
-  async ingestMany(reports: StatusReport[], options: { keepUnmatched?: boolean } = {}): Promise<IngestOutcome[]> {
+  async ingestMany(
+    reports: StatusReport[],
+    options: { keepUnmatched?: boolean; workspaceId?: string } = {},
+  ): Promise<IngestOutcome[]> {
     if (!reports.length) return [];
     let wake = false;
     const outcomes = await this.db.transaction(async (manager) => {
-      const found = await this.store.attemptsByProviderId(manager, reports);
+      const found = await this.store.attemptsByProviderId(manager, reports, options.workspaceId ?? null);
       const keys = new Map(
         [...found.values()].map((f) => [f.messageId, { id: f.messageId, workspaceId: f.workspaceId }]),
       );

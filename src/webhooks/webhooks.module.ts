@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { DispatchModule } from '../dispatch/dispatch.module.js';
+import { EmailDsnController } from './email-dsn.controller.js';
+import { ProviderWebhooksController } from './provider-webhooks.controller.js';
+
+@Module({ imports: [DispatchModule], controllers: [ProviderWebhooksController, EmailDsnController] })
+export class WebhooksModule {}

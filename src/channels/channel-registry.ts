@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import CircuitBreaker from 'opossum';
 import {
   ChannelSendError,
@@ -28,7 +28,7 @@ export interface BreakerState {
  * provider's circuit breaker, with a timeout.
  */
 @Injectable()
-export class ChannelRegistry {
+export class ChannelRegistry implements OnApplicationShutdown {
   private readonly logger = new Logger(ChannelRegistry.name);
   private readonly providers = new Map<Channel, ChannelProvider>();
   private readonly breakers = new Map<Channel, CircuitBreaker<[SendRequest], SendResult>>();
@@ -108,7 +108,9 @@ export class ChannelRegistry {
     }));
   }
 
-  shutdown(): void {
+  /** After the dispatcher has drained: stop the breakers' timers and close pooled connections (SMTP). */
+  onApplicationShutdown(): void {
     for (const breaker of this.breakers.values()) breaker.shutdown();
+    for (const provider of this.providers.values()) provider.close?.();
   }
 }

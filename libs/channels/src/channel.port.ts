@@ -88,6 +88,8 @@ export interface ChannelProvider {
    * between "about to call the provider" and "recorded the answer", so the attempt is never sent twice.
    */
   lookup?(attemptId: string): Promise<SendResult | null>;
+  /** Releases pooled connections at shutdown, for providers that keep them (SMTP). */
+  close?(): void;
 }
 
 /** A provider webhook as it arrived: the raw bytes (signatures are computed over them) and where it was sent. */

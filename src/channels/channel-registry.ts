@@ -49,8 +49,8 @@ export class ChannelRegistry implements OnApplicationShutdown {
       const breaker = new CircuitBreaker((request: SendRequest) => provider.send(request), {
         timeout: SEND_TIMEOUT_MS,
         errorThresholdPercentage: 50,
-        volumeThreshold: 20,
-        resetTimeout: 30_000,
+        volumeThreshold: config.breakerVolume,
+        resetTimeout: config.breakerResetMs,
         // A classified permanent answer (bad number, not on WhatsApp) means the provider is healthy.
         errorFilter: (error: unknown) => error instanceof ChannelSendError && error.error.permanent,
       });

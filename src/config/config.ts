@@ -62,6 +62,10 @@ export interface HeraldConfig {
   dispatchBatchSize: number;
   dispatchConcurrency: number;
   shutdownGraceMs: number;
+  /** How long an open provider breaker waits before letting one call through again. */
+  breakerResetMs: number;
+  /** How many calls a breaker needs in its window before it may open. */
+  breakerVolume: number;
   /** First retry delay after a temporary provider error; doubles per try. */
   retryBaseMs: number;
   dbPoolSize: number;
@@ -162,6 +166,8 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
     dispatchConcurrency: int('HERALD_DISPATCH_CONCURRENCY', 16, 1, 256),
     shutdownGraceMs: ms('HERALD_SHUTDOWN_GRACE', 10_000),
     retryBaseMs: ms('HERALD_RETRY_BASE', 1_000),
+    breakerResetMs: ms('HERALD_BREAKER_RESET', 30_000),
+    breakerVolume: int('HERALD_BREAKER_VOLUME', 20, 1, 10_000),
     dbPoolSize: int('HERALD_DB_POOL', 20, 2, 200),
     allowPrivateCallbacks: bool('HERALD_ALLOW_PRIVATE_CALLBACKS', false),
     shopifyWebhookSecret: str('SHOPIFY_WEBHOOK_SECRET'),

@@ -21,6 +21,9 @@ import type { DispatchAttempt, DispatchMessage } from './dispatch.types.js';
  */
 export const MAX_TRIES = 5;
 
+/** The error code the channel registry gives a send refused by an open circuit breaker. */
+export const BREAKER_OPEN = 'EOPENBREAKER';
+
 /** Errors that mean "this channel cannot take it" rather than "it failed": the attempt is skipped. */
 const SKIP_KINDS = new Set<ChannelError['kind']>(['NOT_REACHABLE', 'NO_CONSENT', 'TEMPLATE_NOT_APPROVED']);
 
@@ -298,7 +301,9 @@ export function recordSend(
   }
   const { error } = outcome;
   attempt.error = error;
-  if (!error.permanent && attempt.tries < MAX_TRIES) {
+  // An open breaker means the provider is down for everyone: move on now if the cascade has somewhere to go.
+  const providerDown = error.code === BREAKER_OPEN && message.channels.indexOf(attempt.channel) < message.channels.length - 1;
+  if (!error.permanent && attempt.tries < MAX_TRIES && !providerDown) {
     const delay = error.retryAfterSeconds ? error.retryAfterSeconds * 1000 : backoffMs(attempt.tries, ctx.retryBaseMs);
     changes.patchAttempt(message, attempt.id, { error, inFlight: 'clear' });
     changes.event(message, {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { ChannelRegistry } from '../channels/channel-registry.js';
 import type { Changes } from '../dispatch/changes.js';
 
 /** Prometheus metrics (prom-client), one registry per app instance so tests can run several apps. */
@@ -45,8 +46,18 @@ export class MetricsService {
     for (const status of changes.finishedStatuses) this.finished.inc({ status });
   }
 
-  constructor(@InjectDataSource() db: DataSource) {
+  constructor(@InjectDataSource() db: DataSource, registry: ChannelRegistry) {
     collectDefaultMetrics({ register: this.registry, prefix: 'herald_' });
+    new Gauge({
+      name: 'herald_provider_breaker_open',
+      help: 'Whether a provider circuit breaker is open (1) or half-open/closed (0)',
+      labelNames: ['channel', 'provider', 'state'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const b of registry.breakerStates()) this.set({ channel: b.channel, provider: b.provider, state: b.state }, b.state === 'open' ? 1 : 0);
+      },
+    });
     new Gauge({
       name: 'herald_queue_depth',
       help: 'Messages due for dispatch now',

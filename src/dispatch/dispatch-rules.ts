@@ -302,7 +302,8 @@ export function recordSend(
   const { error } = outcome;
   attempt.error = error;
   // An open breaker means the provider is down for everyone: move on now if the cascade has somewhere to go.
-  const providerDown = error.code === BREAKER_OPEN && message.channels.indexOf(attempt.channel) < message.channels.length - 1;
+  const providerDown =
+    error.code === BREAKER_OPEN && message.channels.indexOf(attempt.channel) < message.channels.length - 1;
   if (!error.permanent && attempt.tries < MAX_TRIES && !providerDown) {
     const delay = error.retryAfterSeconds ? error.retryAfterSeconds * 1000 : backoffMs(attempt.tries, ctx.retryBaseMs);
     changes.patchAttempt(message, attempt.id, { error, inFlight: 'clear' });

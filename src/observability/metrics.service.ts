@@ -55,7 +55,8 @@ export class MetricsService {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const b of registry.breakerStates()) this.set({ channel: b.channel, provider: b.provider, state: b.state }, b.state === 'open' ? 1 : 0);
+        for (const b of registry.breakerStates())
+          this.set({ channel: b.channel, provider: b.provider, state: b.state }, b.state === 'open' ? 1 : 0);
       },
     });
     new Gauge({

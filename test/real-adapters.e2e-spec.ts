@@ -305,4 +305,86 @@ describe('real adapters behind the send API', () => {
     expect([(await handshake('meta-verify')).status, (await handshake('meta-verify')).body]).toEqual([200, 1158201444]);
     expect((await handshake('wrong')).status).toBe(401);
   });
+  it('should file inbound replies, honour STOP/START on SMS, open the WhatsApp window and take Viber unsubscribes', async () => {
+    const put = await herald.request('PUT', '/v1/contacts/inbound-1', {
+      key,
+      body: { phone: '+447700900777', viberId: 'viber-user-0777' },
+    });
+    expect(put.status).toBe(200);
+    const inboundSms = (body: string, sid: string) =>
+      twilioCallback({
+        AccountSid: TWILIO_SID,
+        MessageSid: sid,
+        SmsSid: sid,
+        From: '+447700900777',
+        To: '+15005550006',
+        Body: body,
+        SmsStatus: 'received',
+      });
+    expect((await inboundSms('STOP', 'SM' + '7'.repeat(32))).status).toBe(200);
+    expect((await herald.request('GET', '/v1/contacts/inbound-1', { key })).body.consent.sms).toBe(false);
+    // A retried webhook is filed once.
+    expect((await inboundSms('STOP', 'SM' + '7'.repeat(32))).status).toBe(200);
+    expect((await inboundSms(' start ', 'SM' + '8'.repeat(32))).status).toBe(200);
+    expect((await herald.request('GET', '/v1/contacts/inbound-1', { key })).body.consent.sms).toBe(true);
+
+    const value = {
+      messaging_product: 'whatsapp',
+      metadata: { display_phone_number: '15550000000', phone_number_id: '1234567890' },
+      contacts: [{ profile: { name: 'Ana' }, wa_id: '447700900777' }],
+      messages: [
+        {
+          from: '447700900777',
+          id: 'wamid.IN1',
+          timestamp: String(Math.floor(Date.now() / 1000)),
+          type: 'text',
+          text: { body: 'Is my order late?' },
+        },
+      ],
+    };
+    const body = JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [{ id: 'WABA', changes: [{ field: 'messages', value }] }],
+    });
+    const signature = `sha256=${createHmac('sha256', META_SECRET).update(body).digest('hex')}`;
+    expect(
+      (
+        await herald.request('POST', '/webhooks/whatsapp', {
+          rawBody: body,
+          headers: { 'x-hub-signature-256': signature },
+        })
+      ).status,
+    ).toBe(200);
+    const contact = (await herald.request('GET', '/v1/contacts/inbound-1', { key })).body;
+    const windowHours = (new Date(contact.whatsappWindowOpenUntil).getTime() - Date.now()) / 3_600_000;
+    expect(windowHours).toBeGreaterThan(23.9);
+    expect(windowHours).toBeLessThanOrEqual(24);
+
+    const unsubscribe = `{"event":"unsubscribed","timestamp":${Date.now()},"chat_hostname":"SN-CHAT-01_","user_id":"viber-user-0777","message_token":5491559884903611903}`;
+    const viberSignature = createHmac('sha256', VIBER_TOKEN).update(unsubscribe).digest('hex');
+    expect(
+      (
+        await herald.request('POST', '/webhooks/viber', {
+          rawBody: unsubscribe,
+          headers: { 'x-viber-content-signature': viberSignature },
+        })
+      ).status,
+    ).toBe(200);
+    expect((await herald.request('GET', '/v1/contacts/inbound-1', { key })).body.consent.viber).toBe(false);
+
+    const inbound = await herald.request('GET', '/v1/inbound?address=%2B447700900777', { key });
+    expect(
+      inbound.body.data.map((m: { channel: string; text: string; contactId: string }) => [
+        m.channel,
+        m.text,
+        m.contactId,
+      ]),
+    ).toEqual([
+      ['whatsapp', 'Is my order late?', 'inbound-1'],
+      ['sms', ' start ', 'inbound-1'],
+      ['sms', 'STOP', 'inbound-1'],
+    ]);
+    const other = await herald.createWorkspace('no-contact');
+    expect((await herald.request('GET', '/v1/inbound', { key: other.apiKey })).body.data).toEqual([]);
+  });
 });

@@ -10,6 +10,7 @@ import { HeraldError } from '../common/herald-error.js';
 import type { HeraldConfig } from '../config/config.js';
 import { HERALD_CONFIG } from '../config/config.module.js';
 import { StatusIngestService } from '../dispatch/status-ingest.service.js';
+import { InboundService } from '../inbound/inbound.service.js';
 
 type RawRequest = FastifyRequest & { rawBody?: Buffer };
 
@@ -26,6 +27,7 @@ export class ProviderWebhooksController {
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly registry: ChannelRegistry,
     private readonly ingest: StatusIngestService,
+    private readonly inbound: InboundService,
   ) {}
 
   @Get('whatsapp')
@@ -98,6 +100,7 @@ export class ProviderWebhooksController {
     }
     const reports = events.flatMap((event) => (event.kind === 'status' ? [event.report] : []));
     await this.ingest.ingestMany(reports);
+    await this.inbound.record(events);
     return { received: events.length };
   }
 }

@@ -8,7 +8,7 @@ import {
   type SendResult,
   type WebhookHandler,
 } from '#libs/channels/src/index.js';
-import { CHANNELS, type Channel } from '#libs/core/src/index.js';
+import { CHANNELS, TokenBucket, type Channel } from '#libs/core/src/index.js';
 import type { HeraldConfig } from '../config/config.js';
 import { HERALD_CONFIG } from '../config/config.module.js';
 import { realProviders, type WebhookSource } from './provider-factory.js';
@@ -35,12 +35,16 @@ export class ChannelRegistry implements OnApplicationShutdown {
   private readonly availableChannels: ReadonlySet<Channel>;
 
   private readonly webhooks: ReadonlyMap<WebhookSource, WebhookHandler>;
+  /** Per real provider: bursts wait here instead of drawing 429s (per process; N workers send up to N × rate). */
+  private readonly limiters = new Map<Channel, TokenBucket>();
 
   constructor(@Inject(HERALD_CONFIG) config: HeraldConfig, sandboxStore: PgSandboxStore) {
     const real = realProviders(config);
     this.webhooks = real.webhooks;
     for (const channel of CHANNELS) {
       const provider = real.providers.get(channel);
+      const rate = config.rateLimits[channel];
+      if (provider && rate) this.limiters.set(channel, new TokenBucket(rate));
       if (provider) this.providers.set(channel, provider);
       else if (config.sandbox)
         this.providers.set(channel, new SandboxProvider(channel, sandboxStore, config.sandboxStepMs));
@@ -85,6 +89,7 @@ export class ChannelRegistry implements OnApplicationShutdown {
         permanent: true,
       });
     }
+    await this.limiters.get(request.channel)?.take();
     try {
       return await breaker.fire(request);
     } catch (error) {

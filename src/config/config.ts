@@ -66,6 +66,8 @@ export interface HeraldConfig {
   breakerResetMs: number;
   /** How many calls a breaker needs in its window before it may open. */
   breakerVolume: number;
+  /** Sends per second per real provider and process (token bucket); a channel without one is not limited. */
+  rateLimits: Partial<Record<'sms' | 'whatsapp' | 'viber' | 'rcs' | 'email', number>>;
   /** First retry delay after a temporary provider error; doubles per try. */
   retryBaseMs: number;
   dbPoolSize: number;
@@ -168,6 +170,20 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
     retryBaseMs: ms('HERALD_RETRY_BASE', 1_000),
     breakerResetMs: ms('HERALD_BREAKER_RESET', 30_000),
     breakerVolume: int('HERALD_BREAKER_VOLUME', 20, 1, 10_000),
+    // Defaults from the providers' documented limits: Cloud API 80 msg/s per number, Viber 50/s.
+    rateLimits: Object.fromEntries(
+      (
+        [
+          ['sms', 'HERALD_RATE_SMS', 0],
+          ['whatsapp', 'HERALD_RATE_WHATSAPP', 80],
+          ['viber', 'HERALD_RATE_VIBER', 50],
+          ['rcs', 'HERALD_RATE_RCS', 0],
+          ['email', 'HERALD_RATE_EMAIL', 0],
+        ] as const
+      )
+        .map(([channel, name, fallback]) => [channel, int(name, fallback, 0, 100_000)] as const)
+        .filter(([, rate]) => rate > 0),
+    ),
     dbPoolSize: int('HERALD_DB_POOL', 20, 2, 200),
     allowPrivateCallbacks: bool('HERALD_ALLOW_PRIVATE_CALLBACKS', false),
     shopifyWebhookSecret: str('SHOPIFY_WEBHOOK_SECRET'),

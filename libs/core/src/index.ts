@@ -3,3 +3,4 @@ export * from './statuses.js';
 export * from './addresses.js';
 export * from './render.js';
 export * from './sms-segments.js';
+export * from './token-bucket.js';

@@ -2,9 +2,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ChannelSendError, type SendRequest } from '../channel.port.js';
+import type { SendRequest } from '../channel.port.js';
 import { rbmMessageId } from './rbm-message-id.js';
 import { RBM_PROVIDER, RbmProvider } from './rbm.adapter.js';
+import { sendError } from '../send-error.testing.js';
 
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`../../../../test/fixtures/providers/${name}`, import.meta.url), 'utf8'));
@@ -81,17 +82,6 @@ class FakeRbm {
 }
 
 const googleError = (code: number, status: string, message: string) => ({ error: { code, message, status } });
-
-async function sendError(promise: Promise<unknown>): Promise<ChannelSendError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the send to be refused');
-    },
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ChannelSendError);
-  return error as ChannelSendError;
-}
 
 function request(overrides: Partial<SendRequest> = {}): SendRequest {
   return {

@@ -1,8 +1,9 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import type { Channel } from '#libs/core/src/index.js';
-import { ChannelSendError, type SendRequest } from '../channel.port.js';
+import type { SendRequest } from '../channel.port.js';
 import type { PlannedReport } from './sandbox-behaviour.js';
 import { SANDBOX_PROVIDER, SandboxProvider, type SandboxStore } from './sandbox.provider.js';
+import { sendError } from '../send-error.testing.js';
 
 const STEP = 50;
 const WORKSPACE = 'ws-1';
@@ -53,17 +54,6 @@ class InMemorySandboxStore implements SandboxStore {
 let nextAttempt = 0;
 function request(channel: Channel, address: string, attemptId = `att-${++nextAttempt}`): SendRequest {
   return { attemptId, workspaceId: WORKSPACE, channel, address, content: { text: 'Hello' } };
-}
-
-async function sendError(promise: Promise<unknown>): Promise<ChannelSendError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the send to be refused');
-    },
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ChannelSendError);
-  return error as ChannelSendError;
 }
 
 describe(SandboxProvider.name, () => {

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
-import { ChannelSendError, type SendRequest } from '../channel.port.js';
+import type { SendRequest } from '../channel.port.js';
 import { SmtpProvider, classifySmtpError } from './smtp.adapter.js';
+import { sendError } from '../send-error.testing.js';
 
 const ATTEMPT = 'att_0190f3a1b2c37d4e8f90a1b2c3d4e5f6';
 
@@ -45,17 +46,6 @@ async function startServer(options: Partial<SMTPServerOptions> = {}) {
 }
 
 const smtpError = (responseCode: number, message: string) => Object.assign(new Error(message), { responseCode });
-
-async function sendError(promise: Promise<unknown>): Promise<ChannelSendError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the send to be refused');
-    },
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ChannelSendError);
-  return error as ChannelSendError;
-}
 
 const request = (overrides: Partial<SendRequest> = {}): SendRequest => ({
   attemptId: ATTEMPT,

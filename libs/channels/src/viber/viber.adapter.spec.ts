@@ -2,8 +2,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ChannelSendError, type ChannelContent, type SendRequest } from '../channel.port.js';
+import type { ChannelContent, SendRequest } from '../channel.port.js';
 import { ViberProvider, type ViberConfig } from './viber.adapter.js';
+import { sendError } from '../send-error.testing.js';
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`../../../../test/fixtures/providers/${name}`, import.meta.url), 'utf8');
@@ -78,17 +79,6 @@ const request = (content: ChannelContent = { text: 'Hello' }, address = RECEIVER
   address,
   content,
 });
-
-async function sendError(promise: Promise<unknown>): Promise<ChannelSendError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the send to be refused');
-    },
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ChannelSendError);
-  return error as ChannelSendError;
-}
 
 describe(ViberProvider.name, () => {
   it('should call itself viber on the viber channel', () => {

@@ -215,4 +215,22 @@ describe('RBM and email adapters behind the send API', () => {
       ).status,
     ).toBe(400);
   });
+  it('should keep an email that the server accepted as sent, not expired, when validity ends without a report', async () => {
+    const sent = await herald.request('POST', '/v1/messages', {
+      key,
+      body: {
+        to: { email: 'bob@example.com' },
+        channels: ['email'],
+        content: { text: 'Hi', email: { subject: 'Hi' } },
+        validity: '2s',
+      },
+    });
+    const ended = await eventually(
+      () => message(sent.body.id),
+      (m) => m.events.some((e: { type: string }) => e.type === 'cascade.ended'),
+      15_000,
+    );
+    expect([ended.status, ended.attempts[0].status]).toEqual(['sent', 'sent']);
+    expect(ended.events.map((e: { type: string }) => e.type)).not.toContain('message.expired');
+  });
 });

@@ -115,8 +115,10 @@ export function decide(message: DispatchMessage, ctx: RuleContext, changes: Chan
       { kind: 'UNKNOWN', code: 'VALIDITY_EXPIRED', message: 'validity ended before submission', permanent: true },
       now,
     );
-    if (!canMoveMessage(message.status, 'expired')) {
-      // Delivered short of a stricter successOn (e.g. "read"): statuses only move forward, so it stays delivered.
+    // Already handed on (sent: e.g. email accepted by the SMTP server, which never reports delivery), or
+    // delivered short of a stricter successOn: no further attempts, but it did not expire unsent, so it keeps
+    // its status (statuses only move forward).
+    if (message.status === 'sent' || !canMoveMessage(message.status, 'expired')) {
       changes.event(message, {
         type: 'cascade.ended',
         detail: `validity ended before ${message.successOn}; no further attempts`,
@@ -296,7 +298,35 @@ export function recordSend(
     changes.attemptCounted(attempt.channel, result.status);
     changes.latency(attempt.channel, (now.getTime() - message.createdAt.getTime()) / 1000);
     const done = message.attempts.some((a) => a.id !== attempt.id && reaches(a.status, message.successOn));
-    changes.patchMessage(message, { dueAt: done ? null : nextTimer(message, attempt) });
+    if (reaches(result.status, message.successOn) && !done) {
+      // Some providers answer "sent" at once (SMTP); with successOn "sent" that ends the cascade here.
+      changes.patchMessage(message, { status: 'sent', channel: attempt.channel, dueAt: null });
+      changes.event(message, {
+        type: 'cascade.completed',
+        channel: attempt.channel,
+        attemptId: attempt.id,
+        detail: `${attempt.channel} reached sent`,
+      });
+      changes.event(message, {
+        type: 'message.sent',
+        channel: attempt.channel,
+        attemptId: attempt.id,
+        detail: `via ${attempt.channel}`,
+      });
+      return false;
+    }
+    const sentNow = result.status === 'sent' && canMoveMessage(message.status, 'sent');
+    changes.patchMessage(message, {
+      status: sentNow ? 'sent' : undefined,
+      dueAt: done ? null : nextTimer(message, attempt),
+    });
+    if (sentNow)
+      changes.event(message, {
+        type: 'message.sent',
+        channel: attempt.channel,
+        attemptId: attempt.id,
+        detail: `via ${attempt.channel}`,
+      });
     return false;
   }
   const { error } = outcome;

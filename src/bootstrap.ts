@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module.js';
@@ -58,6 +58,14 @@ export async function createHttpApp(config: HeraldConfig, databaseUrl: string): 
   app.useGlobalPipes(heraldValidationPipe());
   // No enableShutdownHooks(): main.ts owns SIGINT/SIGTERM and closes the app once (see onSignal there).
   const fastify = app.getHttpAdapter().getInstance();
+  // Webhooks check their signature on the raw bytes before anything else, so their JSON is not parsed here
+  // (a forged body that is not even JSON gets the same 401 as any other forgery); the handler parses it
+  // after the check. Every other route gets Fastify's JSON parser, with its prototype-poisoning guards.
+  const json = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: BODY_LIMIT }, (request, body, done) => {
+    if ((request.url ?? '').startsWith('/webhooks/')) done(null, body);
+    else json(request, body.toString('utf8'), done);
+  });
   // Bounces arrive as raw email: keep their bytes for the DSN parser.
   fastify.addContentTypeParser(DSN_CONTENT_TYPES, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   fastify.addHook('onRequest', async (request, reply) => {

@@ -240,6 +240,12 @@ describe('real adapters behind the send API', () => {
       headers: { 'x-viber-content-signature': '0'.repeat(64) },
     });
     expect(wrong.status).toBe(401);
+    // Signature first: a forged body that is not even JSON is refused the same way, not parsed.
+    const garbage = await herald.request('POST', '/webhooks/viber', {
+      rawBody: '{not json',
+      headers: { 'x-viber-content-signature': '0'.repeat(64) },
+    });
+    expect([garbage.status, garbage.body.error.code]).toEqual([401, 'UNAUTHORIZED']);
     const ok = await herald.request('POST', '/webhooks/viber', {
       rawBody: body,
       headers: { 'x-viber-content-signature': signature },

@@ -161,6 +161,8 @@ describe('real adapters behind the send API', () => {
       '+15005550006',
       'https://herald.example/webhooks/twilio',
     ]);
+    // The default validity (24 h) is passed on, clamped to Twilio's 36000 s maximum.
+    expect(form.get('ValidityPeriod')).toBe('36000');
 
     const params = {
       AccountSid: TWILIO_SID,

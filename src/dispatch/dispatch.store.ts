@@ -108,19 +108,25 @@ export class DispatchStore {
     );
   }
 
-  /** The rendered content of each submission's channel (read outside the lock, just before the provider calls). */
+  /** Each submission's rendered content for its channel, and the message's validity end (read just before the calls). */
   async contents(
     manager: EntityManager,
     items: (MessageKey & { channel: Channel })[],
-  ): Promise<Map<string, Record<string, unknown>>> {
+  ): Promise<Map<string, { content: Record<string, unknown>; validUntil: Date | undefined }>> {
     if (!items.length) return new Map();
-    const rows: { id: string; content: Record<string, unknown> | null }[] = await manager.query(
-      `SELECT m.id, m.content -> k.channel AS content
+    const rows: { id: string; content: Record<string, unknown> | null; valid_until: Date | null }[] =
+      await manager.query(
+        `SELECT m.id, m.content -> k.channel AS content, m.valid_until
          FROM messages m JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(id, workspace_id, channel)
            ON m.id = k.id AND m.workspace_id = k.workspace_id`,
-      [items.map((i) => i.id), items.map((i) => i.workspaceId), items.map((i) => i.channel)],
+        [items.map((i) => i.id), items.map((i) => i.workspaceId), items.map((i) => i.channel)],
+      );
+    return new Map(
+      rows.map((row) => [
+        row.id,
+        { content: row.content ?? {}, validUntil: row.valid_until ? new Date(row.valid_until) : undefined },
+      ]),
     );
-    return new Map(rows.map((row) => [row.id, row.content ?? {}]));
   }
 
   /**

@@ -66,7 +66,10 @@ export class MessageProcessor {
     await Promise.all(
       Array.from({ length: Math.min(this.config.dispatchConcurrency, queue.length) }, async () => {
         for (let next = queue.shift(); next; next = queue.shift())
-          outcomes.set(next.attemptId, await this.call(next, contents.get(next.messageId) ?? {}));
+          outcomes.set(
+            next.attemptId,
+            await this.call(next, contents.get(next.messageId) ?? { content: {}, validUntil: undefined }),
+          );
       }),
     );
 
@@ -100,7 +103,10 @@ export class MessageProcessor {
     if (wake) this.wake?.();
   }
 
-  private async call(submission: Submission, content: Record<string, unknown>): Promise<SendOutcome> {
+  private async call(
+    submission: Submission,
+    { content, validUntil }: { content: Record<string, unknown>; validUntil: Date | undefined },
+  ): Promise<SendOutcome> {
     const provider = this.registry.provider(submission.channel);
     try {
       if (submission.recovering) {
@@ -124,6 +130,7 @@ export class MessageProcessor {
         channel: submission.channel,
         address: submission.address,
         content,
+        validUntil,
       });
       return { result };
     } catch (caught) {

@@ -9,6 +9,40 @@ const RBM_TOKEN = 'rbm-access-token';
 const RBM_CLIENT_TOKEN = 'SJENCPGJESMGUFPY';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** A delivery status notification (RFC 3464) about the message with `messageId`. */
+function bounce(messageId: string, action: 'failed' | 'delivered', status: string): string {
+  return [
+    'From: MAILER-DAEMON@mx.example',
+    'To: no-reply@herald.example',
+    `Subject: ${action === 'failed' ? 'Undelivered Mail Returned to Sender' : 'Delivery Status Notification (Success)'}`,
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="B0UND"',
+    '',
+    '--B0UND',
+    'Content-Type: text/plain',
+    '',
+    'A delivery report.',
+    '--B0UND',
+    'Content-Type: message/delivery-status',
+    '',
+    'Reporting-MTA: dns; mx.example',
+    '',
+    'Final-Recipient: rfc822; ana@example.com',
+    `Action: ${action}`,
+    `Status: ${status}`,
+    ...(action === 'failed' ? ['Diagnostic-Code: smtp; 550 5.1.1 User unknown'] : []),
+    '',
+    '--B0UND',
+    'Content-Type: text/rfc822-headers',
+    '',
+    `Message-ID: ${messageId}`,
+    'Subject: Receipt',
+    '',
+    '--B0UND--',
+    '',
+  ].join('\r\n');
+}
+
 describe('RBM and email adapters behind the send API', () => {
   let herald: TestHerald;
   let key: string;
@@ -155,36 +189,7 @@ describe('RBM and email adapters behind the send API', () => {
     expect(mail.data).toContain(`Message-ID: ${messageIdHeader}`);
     expect(mail.data).toContain('Subject: Receipt');
 
-    const dsn = [
-      'From: MAILER-DAEMON@mx.example',
-      'To: no-reply@herald.example',
-      'Subject: Undelivered Mail Returned to Sender',
-      'MIME-Version: 1.0',
-      'Content-Type: multipart/report; report-type=delivery-status; boundary="B0UND"',
-      '',
-      '--B0UND',
-      'Content-Type: text/plain',
-      '',
-      'The message could not be delivered.',
-      '--B0UND',
-      'Content-Type: message/delivery-status',
-      '',
-      'Reporting-MTA: dns; mx.example',
-      '',
-      'Final-Recipient: rfc822; ana@example.com',
-      'Action: failed',
-      'Status: 5.1.1',
-      'Diagnostic-Code: smtp; 550 5.1.1 User unknown',
-      '',
-      '--B0UND',
-      'Content-Type: text/rfc822-headers',
-      '',
-      `Message-ID: ${messageIdHeader}`,
-      'Subject: Receipt',
-      '',
-      '--B0UND--',
-      '',
-    ].join('\r\n');
+    const dsn = bounce(messageIdHeader, 'failed', '5.1.1');
     const other = await herald.createWorkspace('other');
     const foreign = await herald.request('POST', '/webhooks/email/dsn', {
       key: other.apiKey,
@@ -194,12 +199,12 @@ describe('RBM and email adapters behind the send API', () => {
     expect([foreign.status, foreign.body.applied]).toEqual([200, 0]);
     expect((await message(sent.body.id)).attempts[1].status).toBe('sent');
 
-    const bounce = await herald.request('POST', '/webhooks/email/dsn', {
+    const bounced = await herald.request('POST', '/webhooks/email/dsn', {
       key,
       rawBody: dsn,
       headers: { 'content-type': 'multipart/report; report-type=delivery-status; boundary="B0UND"' },
     });
-    expect([bounce.status, bounce.body.applied]).toEqual([200, 1]);
+    expect([bounced.status, bounced.body.applied]).toEqual([200, 1]);
     const failed = await eventually(
       () => message(sent.body.id),
       (m) => m.status === 'failed',
@@ -232,5 +237,30 @@ describe('RBM and email adapters behind the send API', () => {
     );
     expect([ended.status, ended.attempts[0].status]).toEqual(['sent', 'sent']);
     expect(ended.events.map((e: { type: string }) => e.type)).not.toContain('message.expired');
+  });
+  it('should record a delivery confirmation (a success DSN) as delivered', async () => {
+    const sent = await herald.request('POST', '/v1/messages', {
+      key,
+      body: {
+        to: { email: 'carol@example.com' },
+        channels: ['email'],
+        content: { text: 'Hi', email: { subject: 'Hi' } },
+      },
+    });
+    const emailed = await eventually(
+      () => message(sent.body.id),
+      (m) => m.attempts[0]?.status === 'sent',
+    );
+    const answer = await herald.request('POST', '/webhooks/email/dsn', {
+      key,
+      rawBody: bounce(emailed.attempts[0].providerMessageId, 'delivered', '2.0.0'),
+      headers: { 'content-type': 'multipart/report; report-type=delivery-status; boundary="B0UND"' },
+    });
+    expect([answer.status, answer.body.applied]).toEqual([200, 1]);
+    const delivered = await eventually(
+      () => message(sent.body.id),
+      (m) => m.status === 'delivered',
+    );
+    expect(delivered.attempts[0].status).toBe('delivered');
   });
 });

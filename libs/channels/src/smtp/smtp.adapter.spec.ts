@@ -98,7 +98,7 @@ describe(SmtpProvider.name, () => {
     expect(mail.mailFrom).toBe('no-reply@herald.example');
     expect(mail.rcptTo).toEqual(['ana@example.com']);
     expect(mail.envelopeDsn).toEqual(expect.objectContaining({ ret: 'HDRS', envid: ATTEMPT }));
-    expect(mail.rcptDsn).toEqual(expect.objectContaining({ notify: ['FAILURE', 'DELAY'] }));
+    expect(mail.rcptDsn).toEqual(expect.objectContaining({ notify: ['SUCCESS', 'FAILURE', 'DELAY'] }));
     expect(mail.data).toMatch(new RegExp(`^Message-ID: <${ATTEMPT}@herald>\\r?$`, 'im'));
     expect(mail.data).toMatch(/^Subject: Your cart\r?$/im);
     expect(mail.data).toMatch(/^From: Herald <no-reply@herald\.example>\r?$/im);

@@ -78,7 +78,13 @@ export class SmtpProvider implements ChannelProvider {
         messageId: heraldMessageId(request.attemptId),
         // Sent only when the server announces DSN. ENVID comes back in the bounce as Original-Envelope-Id,
         // a second way to find the attempt when the returned headers are cut off.
-        dsn: { id: request.attemptId, return: 'headers', notify: ['failure', 'delay'], recipient: request.address },
+        // SUCCESS too: a server that supports DSN then confirms delivery, which Herald records as "delivered".
+        dsn: {
+          id: request.attemptId,
+          return: 'headers',
+          notify: ['success', 'failure', 'delay'],
+          recipient: request.address,
+        },
       })) as SentInfo;
     } catch (reason) {
       throw new ChannelSendError(classifySmtpError(reason));

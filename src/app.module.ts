@@ -13,6 +13,7 @@ import { HealthController } from './health/health.controller.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { loggerParams } from './observability/logging.js';
 import { ObservabilityModule } from './observability/observability.module.js';
+import { PricingModule } from './pricing/pricing.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { WorkspacesModule } from './workspaces/workspaces.module.js';
 
@@ -33,6 +34,7 @@ export class AppModule {
       MessagesModule,
       DispatchModule,
       WebhooksModule,
+      PricingModule,
     ];
     return { module: AppModule, imports, controllers: [HealthController] };
   }

@@ -4,3 +4,4 @@ export * from './addresses.js';
 export * from './render.js';
 export * from './sms-segments.js';
 export * from './token-bucket.js';
+export * from './rate-card.js';

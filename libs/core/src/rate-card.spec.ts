@@ -17,7 +17,10 @@ const card: RateCard = {
 
 describe(priceFor.name, () => {
   it('should charge SMS per segment at the country price, exactly', () => {
-    expect(priceFor(card, { channel: 'sms', country: 'GB', segments: 3 })).toEqual({ amount: '0.1389', currency: 'EUR' });
+    expect(priceFor(card, { channel: 'sms', country: 'GB', segments: 3 })).toEqual({
+      amount: '0.1389',
+      currency: 'EUR',
+    });
     expect(priceFor(card, { channel: 'sms', country: 'FR', segments: 2 })).toEqual({ amount: '0.1', currency: 'EUR' });
     expect(priceFor(card, { channel: 'sms', country: null })).toEqual({ amount: '0.05', currency: 'EUR' });
   });

@@ -129,6 +129,19 @@ describe('real adapters behind the send API', () => {
     });
   };
 
+  /** Posts a WhatsApp Cloud API notification with one `messages` change, signed with the app secret. */
+  const postWhatsApp = (value: Record<string, unknown>) => {
+    const body = JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [{ id: 'WABA', changes: [{ field: 'messages', value }] }],
+    });
+    const signature = `sha256=${createHmac('sha256', META_SECRET).update(body).digest('hex')}`;
+    return herald.request('POST', '/webhooks/whatsapp', {
+      rawBody: body,
+      headers: { 'x-hub-signature-256': signature },
+    });
+  };
+
   it('should cascade WhatsApp (131026) → Viber (status 6) → SMS, delivered by a signed Twilio callback', async () => {
     const sent = await herald.request('POST', '/v1/messages', {
       key,
@@ -276,33 +289,12 @@ describe('real adapters behind the send API', () => {
       timestamp: String(1764770000 + i),
       recipient_id: '447700900200',
     }));
-    const body = JSON.stringify({
-      object: 'whatsapp_business_account',
-      entry: [
-        {
-          id: 'WABA',
-          changes: [
-            {
-              field: 'messages',
-              value: {
-                messaging_product: 'whatsapp',
-                metadata: { display_phone_number: '15550000000', phone_number_id: '1234567890' },
-                statuses,
-              },
-            },
-          ],
-        },
-      ],
+    const posted = await postWhatsApp({
+      messaging_product: 'whatsapp',
+      metadata: { display_phone_number: '15550000000', phone_number_id: '1234567890' },
+      statuses,
     });
-    const signature = `sha256=${createHmac('sha256', META_SECRET).update(body).digest('hex')}`;
-    expect(
-      (
-        await herald.request('POST', '/webhooks/whatsapp', {
-          rawBody: body,
-          headers: { 'x-hub-signature-256': signature },
-        })
-      ).status,
-    ).toBe(200);
+    expect(posted.status).toBe(200);
     const read = await eventually(
       () => message(sent.body.id),
       (m) => m.status === 'read',
@@ -350,19 +342,7 @@ describe('real adapters behind the send API', () => {
         },
       ],
     };
-    const body = JSON.stringify({
-      object: 'whatsapp_business_account',
-      entry: [{ id: 'WABA', changes: [{ field: 'messages', value }] }],
-    });
-    const signature = `sha256=${createHmac('sha256', META_SECRET).update(body).digest('hex')}`;
-    expect(
-      (
-        await herald.request('POST', '/webhooks/whatsapp', {
-          rawBody: body,
-          headers: { 'x-hub-signature-256': signature },
-        })
-      ).status,
-    ).toBe(200);
+    expect((await postWhatsApp(value)).status).toBe(200);
     const contact = (await herald.request('GET', '/v1/contacts/inbound-1', { key })).body;
     const windowHours = (new Date(contact.whatsappWindowOpenUntil).getTime() - Date.now()) / 3_600_000;
     expect(windowHours).toBeGreaterThan(23.9);

@@ -199,6 +199,11 @@ describe('real adapters behind the send API', () => {
       ['viber', 'skipped', '6'],
       ['sms', 'delivered', undefined],
     ]);
+    // Priced from the workspace's rate card (the shipped example card): one GB segment.
+    expect([delivered.attempts[2].segments, delivered.attempts[2].cost]).toEqual([
+      1,
+      { amount: '0.0463', currency: 'USD' },
+    ]);
   });
 
   it('should refuse a forged callback with 401 and change nothing, and ignore a replayed one', async () => {
@@ -300,6 +305,8 @@ describe('real adapters behind the send API', () => {
       (m) => m.status === 'read',
     );
     expect(read.attempts[0].status).toBe('read');
+    // Free-form text only goes out inside the customer-service window, which Meta does not charge.
+    expect(read.attempts[0].cost).toEqual({ amount: '0', currency: 'USD' });
     const handshake = (token: string) =>
       herald.request('GET', `/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=${token}&hub.challenge=1158201444`);
     expect([(await handshake('meta-verify')).status, (await handshake('meta-verify')).body]).toEqual([200, 1158201444]);

@@ -11,6 +11,7 @@ import {
   type MessageStatus,
 } from '#libs/core/src/index.js';
 import { newId } from '../common/ids.js';
+import type { PriceAttempt } from '../pricing/rate-card.service.js';
 import { Changes } from './changes.js';
 import type { DispatchAttempt, DispatchMessage } from './dispatch.types.js';
 
@@ -32,6 +33,8 @@ export interface RuleContext {
   available: ReadonlySet<Channel>;
   providerName(channel: Channel): string;
   retryBaseMs: number;
+  /** Prices an attempt from its workspace's rate card (null: nothing to record). */
+  price?: PriceAttempt;
 }
 
 export interface Submission {
@@ -278,7 +281,11 @@ export function recordSend(
     attempt.provider = ctx.providerName(submission.channel);
     attempt.providerMessageId = result.providerMessageId;
     attempt.submittedAt = now;
+    // Charged on submission: SMS per segment, Viber/RCS/email per message. WhatsApp is charged on delivery.
+    const cost = attempt.channel === 'whatsapp' ? null : (ctx.price?.(message, attempt, result.segments) ?? null);
     changes.patchAttempt(message, attempt.id, {
+      costAmount: cost?.amount,
+      costCurrency: cost?.currency,
       status: result.status,
       provider: attempt.provider,
       providerMessageId: result.providerMessageId,
@@ -382,6 +389,21 @@ const TIMESTAMP_FIELD: Partial<Record<AttemptStatus, 'sentAt' | 'deliveredAt' | 
  * Returns whether it applied and whether the message is due at once.
  */
 export function applyReport(
+  message: DispatchMessage,
+  attempt: DispatchAttempt,
+  report: StatusReport,
+  changes: Changes,
+  price?: PriceAttempt,
+): { outcome: ReportOutcome; wake: boolean } {
+  const cost =
+    report.cost ??
+    (report.status === 'delivered' && attempt.channel === 'whatsapp'
+      ? (price?.(message, attempt) ?? undefined)
+      : undefined);
+  return applyReportWithCost(message, attempt, { ...report, cost }, changes);
+}
+
+function applyReportWithCost(
   message: DispatchMessage,
   attempt: DispatchAttempt,
   report: StatusReport,

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MessagesModule } from '../messages/messages.module.js';
+import { PricingModule } from '../pricing/pricing.module.js';
 import { DispatchStore } from './dispatch.store.js';
 import { DispatcherService } from './dispatcher.service.js';
 import { MaintenanceService } from './maintenance.service.js';
@@ -8,7 +9,7 @@ import { SandboxReporterService } from './sandbox-reporter.service.js';
 import { StatusIngestService } from './status-ingest.service.js';
 
 @Module({
-  imports: [MessagesModule],
+  imports: [MessagesModule, PricingModule],
   providers: [
     DispatchStore,
     MessageProcessor,

@@ -64,6 +64,7 @@ export class DispatchStore {
     const rows: Record<string, unknown>[] = await manager.query(
       `SELECT m.id, m.workspace_id, m.status, m.channel, m.channels, m.recipient, m.success_on,
               m.fallback_after_ms, m.valid_until, m.created_at, COALESCE(c.consent, '{}') AS consent,
+              (m.content -> 'whatsapp' -> 'template') IS NOT NULL AS whatsapp_template,
               COALESCE((SELECT json_agg(json_build_object('id', a.id, 'seq', a.seq, 'channel', a.channel, 'provider', a.provider,
                          'provider_message_id', a.provider_message_id, 'status', a.status, 'error', a.error, 'tries', a.tries,
                          'in_flight_since', a.in_flight_since, 'submitted_at', a.submitted_at) ORDER BY a.seq)
@@ -91,6 +92,7 @@ export class DispatchStore {
           validUntil: date(row.valid_until as Date | null),
           createdAt: new Date(row.created_at as Date),
           consent: row.consent as DispatchMessage['consent'],
+          whatsappTemplate: row.whatsapp_template === true,
           attempts: (row.attempts as AttemptRow[]).map((a) => ({
             id: a.id,
             seq: a.seq,

@@ -15,6 +15,8 @@ export interface DispatchMessage {
   validUntil: Date | null;
   createdAt: Date;
   consent: Partial<Record<Channel, boolean>>;
+  /** The WhatsApp content is a template (priced by category), not free-form text. */
+  whatsappTemplate: boolean;
   attempts: DispatchAttempt[];
 }
 

@@ -6,6 +6,7 @@ import { ChannelRegistry } from '../channels/channel-registry.js';
 import type { HeraldConfig } from '../config/config.js';
 import { HERALD_CONFIG } from '../config/config.module.js';
 import { MetricsService } from '../observability/metrics.service.js';
+import { RateCardService } from '../pricing/rate-card.service.js';
 import { Changes } from './changes.js';
 import { decide, recordSend, type RuleContext, type SendOutcome, type Submission } from './dispatch-rules.js';
 import { DispatchStore, type MessageKey } from './dispatch.store.js';
@@ -30,6 +31,7 @@ export class MessageProcessor {
     private readonly registry: ChannelRegistry,
     private readonly ingest: StatusIngestService,
     private readonly metrics: MetricsService,
+    private readonly rateCards: RateCardService,
   ) {}
 
   private context(): RuleContext {
@@ -73,12 +75,13 @@ export class MessageProcessor {
       }),
     );
 
+    const price = await this.rateCards.pricer(submissions.map((s) => s.workspaceId));
     const wake = await this.db.transaction(async (manager) => {
       const messages = await this.store.lockMany(
         manager,
         submissions.map((s) => ({ id: s.messageId, workspaceId: s.workspaceId })),
       );
-      const ctx = this.context();
+      const ctx = { ...this.context(), price };
       const changes = new Changes();
       let dueNow = false;
       const submitted: { provider: string; providerMessageId: string }[] = [];
@@ -95,7 +98,7 @@ export class MessageProcessor {
       }
       // Reports that outran this commit (a fast webhook) are applied now, in the same transaction.
       const early = await this.store.takeUnmatched(manager, submitted);
-      if (early.length) dueNow = this.ingest.applyAll(messages, early, changes) || dueNow;
+      if (early.length) dueNow = this.ingest.applyAll(messages, early, changes, price) || dueNow;
       await this.store.apply(manager, changes);
       this.metrics.record(changes);
       return dueNow;

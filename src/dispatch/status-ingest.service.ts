@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { StatusReport } from '#libs/channels/src/index.js';
 import { MetricsService } from '../observability/metrics.service.js';
+import { RateCardService, type PriceAttempt } from '../pricing/rate-card.service.js';
 import { Changes } from './changes.js';
 import { applyReport, type ReportOutcome } from './dispatch-rules.js';
 import { DispatchStore } from './dispatch.store.js';
@@ -25,6 +26,7 @@ export class StatusIngestService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly store: DispatchStore,
     private readonly metrics: MetricsService,
+    private readonly rateCards: RateCardService,
   ) {}
 
   /** The dispatcher subscribes, so a failure moves the cascade on at once. */
@@ -53,6 +55,7 @@ export class StatusIngestService {
         [...found.values()].map((f) => [f.messageId, { id: f.messageId, workspaceId: f.workspaceId }]),
       );
       const messages = await this.store.lockMany(manager, [...keys.values()]);
+      const price = await this.rateCards.pricer([...keys.values()].map((k) => k.workspaceId));
       const changes = new Changes();
       const unmatched: StatusReport[] = [];
       const result: IngestOutcome[] = reports.map((report) => {
@@ -63,7 +66,7 @@ export class StatusIngestService {
           unmatched.push(report);
           return 'unmatched';
         }
-        const applied = applyReport(message, attempt, report, changes);
+        const applied = applyReport(message, attempt, report, changes, price);
         wake = applied.wake || wake;
         return applied.outcome;
       });
@@ -77,7 +80,12 @@ export class StatusIngestService {
   }
 
   /** Applies reports to messages already locked by the caller's transaction; returns whether one is due now. */
-  applyAll(messages: Map<string, DispatchMessage>, reports: StatusReport[], changes: Changes): boolean {
+  applyAll(
+    messages: Map<string, DispatchMessage>,
+    reports: StatusReport[],
+    changes: Changes,
+    price?: PriceAttempt,
+  ): boolean {
     let wake = false;
     for (const report of reports) {
       for (const message of messages.values()) {
@@ -85,7 +93,7 @@ export class StatusIngestService {
           (a) => a.provider === report.provider && a.providerMessageId === report.providerMessageId,
         );
         if (attempt) {
-          wake = applyReport(message, attempt, report, changes).wake || wake;
+          wake = applyReport(message, attempt, report, changes, price).wake || wake;
           break;
         }
       }

@@ -13,9 +13,13 @@ export function normalizePhone(value: string): string | null {
   return parsed && parsed.isPossible() ? parsed.number : null;
 }
 
-/** Country (ISO 3166 alpha-2) of an E.164 number, for reports and pricing. */
+/**
+ * Country (ISO 3166 alpha-2) of an E.164 number, for reports and pricing. A number outside the carriers'
+ * ranges (a reserved test range) gets the main country of its calling code (+44 → GB).
+ */
 export function phoneCountry(e164: string): string | null {
-  return parsePhoneNumberFromString(e164)?.country ?? null;
+  const parsed = parsePhoneNumberFromString(e164);
+  return parsed?.country ?? parsed?.getPossibleCountries()[0] ?? null;
 }
 
 const EMAIL = /^[^\s@"<>()[\],;:]+@[^\s@"<>()[\],;:]+\.[^\s@"<>()[\],;:]{2,}$/;

@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { phoneCountry, priceFor, type RateCard } from '#libs/core/src/index.js';
+import { SANDBOX_PROVIDER } from '#libs/channels/src/index.js';
+import type { DispatchAttempt, DispatchMessage } from '../dispatch/dispatch.types.js';
+import { DEFAULT_RATE_CARD } from './default-rate-card.js';
+
+export type Cost = { amount: string; currency: string };
+/** Prices one attempt (null: no charge to record, e.g. the sandbox, whose reports carry cost 0). */
+export type PriceAttempt = (message: DispatchMessage, attempt: DispatchAttempt, segments?: number) => Cost | null;
+
+/** Rate cards per workspace (the shipped example card when a workspace has none), and pricing with them. */
+@Injectable()
+export class RateCardService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async get(workspaceId: string): Promise<{ card: RateCard; updatedAt: Date | null }> {
+    const rows: { card: RateCard; updated_at: Date }[] = await this.db.query(
+      `SELECT card, updated_at FROM rate_cards WHERE workspace_id = $1`,
+      [workspaceId],
+    );
+    return rows[0]
+      ? { card: rows[0].card, updatedAt: new Date(rows[0].updated_at) }
+      : { card: DEFAULT_RATE_CARD, updatedAt: null };
+  }
+
+  async put(workspaceId: string, card: RateCard): Promise<void> {
+    await this.db.query(
+      `INSERT INTO rate_cards (workspace_id, card) VALUES ($1, $2)
+       ON CONFLICT (workspace_id) DO UPDATE SET card = EXCLUDED.card, updated_at = now()`,
+      [workspaceId, JSON.stringify(card)],
+    );
+  }
+
+  /** A pricer for a batch of messages: one query for all their workspaces' cards. */
+  async pricer(workspaceIds: string[]): Promise<PriceAttempt> {
+    const ids = [...new Set(workspaceIds)];
+    const rows: { workspace_id: string; card: RateCard }[] = ids.length
+      ? await this.db.query(`SELECT workspace_id, card FROM rate_cards WHERE workspace_id = ANY($1)`, [ids])
+      : [];
+    const cards = new Map(rows.map((row) => [row.workspace_id, row.card]));
+    return (message, attempt, segments) => {
+      if (!attempt.provider || attempt.provider === SANDBOX_PROVIDER) return null;
+      const phone = message.recipient?.phone;
+      return priceFor(cards.get(message.workspaceId) ?? DEFAULT_RATE_CARD, {
+        channel: attempt.channel,
+        country: phone ? phoneCountry(phone) : null,
+        segments,
+        // Meta charges templates by category (MARKETING until templates carry theirs); free-form text can only
+        // go out inside the customer-service window, which is free.
+        category: attempt.channel === 'whatsapp' ? (message.whatsappTemplate ? 'MARKETING' : 'SERVICE') : undefined,
+      });
+    };
+  }
+}

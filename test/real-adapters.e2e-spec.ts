@@ -382,4 +382,45 @@ describe('real adapters behind the send API', () => {
     const other = await herald.createWorkspace('no-contact');
     expect((await herald.request('GET', '/v1/inbound', { key: other.apiKey })).body.data).toEqual([]);
   });
+  it('should send WhatsApp text inside the 24 h window and the template outside it', async () => {
+    const content = {
+      text: 'Order A-1 has shipped',
+      whatsapp: { template: { name: 'order_update', language: 'en_US', parameters: { body: ['A-1'] } } },
+    };
+    const sentTo = async (to: Record<string, string>) => {
+      const sent = await herald.request('POST', '/v1/messages', { key, body: { to, channels: ['whatsapp'], content } });
+      const submitted = await eventually(
+        () => message(sent.body.id),
+        (m) => m.attempts[0]?.status === 'submitted',
+      );
+      return JSON.parse(meta.seen.find((r) => r.body.includes(submitted.attempts[0].providerMessageId.slice(6)))!.body);
+    };
+    // No window: the template.
+    expect(await sentTo({ phone: '+447700900880' })).toMatchObject({
+      type: 'template',
+      template: { name: 'order_update' },
+    });
+    // The customer wrote in: the window is open, so free-form text.
+    await herald.request('PUT', '/v1/contacts/window-1', { key, body: { phone: '+447700900881' } });
+    const inbound = {
+      from: '447700900881',
+      id: 'wamid.IN2',
+      timestamp: String(Math.floor(Date.now() / 1000)),
+      type: 'text',
+      text: { body: 'Hi' },
+    };
+    expect(
+      (
+        await postWhatsApp({
+          messaging_product: 'whatsapp',
+          metadata: { display_phone_number: '15550000000', phone_number_id: '1234567890' },
+          messages: [inbound],
+        })
+      ).status,
+    ).toBe(200);
+    expect(await sentTo({ contactId: 'window-1' })).toMatchObject({
+      type: 'text',
+      text: { body: 'Order A-1 has shipped' },
+    });
+  });
 });

@@ -24,6 +24,12 @@ interface AttemptRow {
   submitted_at: string | null;
 }
 
+/**
+ * WhatsApp content with both text and a template goes out as text while the contact's 24 h customer-service
+ * window is open (free-form text is allowed and free there), as the template otherwise (API §4).
+ */
+const WHATSAPP_TEXT_ALLOWED = `((m.content -> 'whatsapp' ? 'text') AND COALESCE(c.whatsapp_window_open_until > now(), false))`;
+
 const date = (value: string | Date | null): Date | null => (value === null ? null : new Date(value));
 const json = (value: unknown): string | null => (value === undefined || value === null ? null : JSON.stringify(value));
 const iso = (value: Date | undefined): string | null => value?.toISOString() ?? null;
@@ -64,7 +70,7 @@ export class DispatchStore {
     const rows: Record<string, unknown>[] = await manager.query(
       `SELECT m.id, m.workspace_id, m.status, m.channel, m.channels, m.recipient, m.success_on,
               m.fallback_after_ms, m.valid_until, m.created_at, COALESCE(c.consent, '{}') AS consent,
-              (m.content -> 'whatsapp' -> 'template') IS NOT NULL AS whatsapp_template,
+              (m.content -> 'whatsapp' ? 'template') AND NOT (${WHATSAPP_TEXT_ALLOWED}) AS whatsapp_template,
               COALESCE((SELECT json_agg(json_build_object('id', a.id, 'seq', a.seq, 'channel', a.channel, 'provider', a.provider,
                          'provider_message_id', a.provider_message_id, 'status', a.status, 'error', a.error, 'tries', a.tries,
                          'in_flight_since', a.in_flight_since, 'submitted_at', a.submitted_at) ORDER BY a.seq)
@@ -118,9 +124,12 @@ export class DispatchStore {
     if (!items.length) return new Map();
     const rows: { id: string; content: Record<string, unknown> | null; valid_until: Date | null }[] =
       await manager.query(
-        `SELECT m.id, m.content -> k.channel AS content, m.valid_until
-         FROM messages m JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(id, workspace_id, channel)
-           ON m.id = k.id AND m.workspace_id = k.workspace_id`,
+        `SELECT m.id, m.valid_until,
+                CASE WHEN k.channel = 'whatsapp' AND ${WHATSAPP_TEXT_ALLOWED} THEN (m.content -> 'whatsapp') - 'template'
+                     ELSE m.content -> k.channel END AS content
+           FROM messages m JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(id, workspace_id, channel)
+             ON m.id = k.id AND m.workspace_id = k.workspace_id
+           LEFT JOIN contacts c ON c.workspace_id = m.workspace_id AND c.external_id = m.contact_id`,
         [items.map((i) => i.id), items.map((i) => i.workspaceId), items.map((i) => i.channel)],
       );
     return new Map(

@@ -423,4 +423,58 @@ describe('real adapters behind the send API', () => {
       text: { body: 'Order A-1 has shipped' },
     });
   });
+  it("should price a delivered WhatsApp template by Meta's billing when the webhook carries it, else by the estimate", async () => {
+    const template = {
+      whatsapp: { template: { name: 'order_update', language: 'en_US', parameters: { body: ['A-2'] } } },
+    };
+    const deliver = async (phone: string, pricing?: Record<string, unknown>) => {
+      const sent = await herald.request('POST', '/v1/messages', {
+        key,
+        body: { to: { phone }, channels: ['whatsapp'], content: template },
+      });
+      const submitted = await eventually(
+        () => message(sent.body.id),
+        (m) => m.attempts[0]?.status === 'submitted',
+      );
+      const status = {
+        id: submitted.attempts[0].providerMessageId,
+        status: 'delivered',
+        timestamp: String(Math.floor(Date.now() / 1000)),
+        recipient_id: phone.slice(1),
+        ...(pricing ? { pricing } : {}),
+      };
+      expect(
+        (
+          await postWhatsApp({
+            messaging_product: 'whatsapp',
+            metadata: { display_phone_number: '15550000000', phone_number_id: '1234567890' },
+            statuses: [status],
+          })
+        ).status,
+      ).toBe(200);
+      return (
+        await eventually(
+          () => message(sent.body.id),
+          (m) => m.status === 'delivered',
+        )
+      ).attempts[0].cost;
+    };
+    // The example card's GB prices: MARKETING 0.0529 (the estimate for a template), UTILITY 0.022.
+    expect(await deliver('+447700900890')).toEqual({ amount: '0.0529', currency: 'USD' });
+    expect(
+      await deliver('+447700900891', { billable: true, pricing_model: 'PMP', type: 'regular', category: 'utility' }),
+    ).toEqual({ amount: '0.022', currency: 'USD' });
+    expect(
+      await deliver('+447700900892', {
+        billable: false,
+        pricing_model: 'PMP',
+        type: 'free_customer_service',
+        category: 'utility',
+      }),
+    ).toEqual({ amount: '0', currency: 'USD' });
+    // A US number: the country price.
+    expect(
+      await deliver('+14155552671', { billable: true, pricing_model: 'PMP', type: 'regular', category: 'marketing' }),
+    ).toEqual({ amount: '0.025', currency: 'USD' });
+  });
 });

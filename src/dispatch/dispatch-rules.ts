@@ -398,7 +398,7 @@ export function applyReport(
   const cost =
     report.cost ??
     (report.status === 'delivered' && attempt.channel === 'whatsapp'
-      ? (price?.(message, attempt) ?? undefined)
+      ? (price?.(message, attempt, undefined, report.pricing) ?? undefined)
       : undefined);
   return applyReportWithCost(message, attempt, { ...report, cost }, changes);
 }

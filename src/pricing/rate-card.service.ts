@@ -1,14 +1,31 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { phoneCountry, priceFor, type RateCard } from '#libs/core/src/index.js';
-import { SANDBOX_PROVIDER } from '#libs/channels/src/index.js';
+import {
+  phoneCountry,
+  priceFor,
+  WHATSAPP_CATEGORIES,
+  type RateCard,
+  type WhatsAppCategory,
+} from '#libs/core/src/index.js';
+import { SANDBOX_PROVIDER, type StatusReport } from '#libs/channels/src/index.js';
 import type { DispatchAttempt, DispatchMessage } from '../dispatch/dispatch.types.js';
 import { DEFAULT_RATE_CARD } from './default-rate-card.js';
 
 export type Cost = { amount: string; currency: string };
 /** Prices one attempt (null: no charge to record, e.g. the sandbox, whose reports carry cost 0). */
-export type PriceAttempt = (message: DispatchMessage, attempt: DispatchAttempt, segments?: number) => Cost | null;
+export type PriceAttempt = (
+  message: DispatchMessage,
+  attempt: DispatchAttempt,
+  segments?: number,
+  billing?: StatusReport['pricing'],
+) => Cost | null;
+
+/** Meta's pricing categories (lower case, with variants such as authentication_international) → the card's. */
+function categoryOf(category: string | undefined): WhatsAppCategory | undefined {
+  const upper = category?.toUpperCase();
+  return WHATSAPP_CATEGORIES.find((known) => upper?.startsWith(known));
+}
 
 /** Rate cards per workspace (the shipped example card when a workspace has none), and pricing with them. */
 @Injectable()
@@ -40,16 +57,22 @@ export class RateCardService {
       ? await this.db.query(`SELECT workspace_id, card FROM rate_cards WHERE workspace_id = ANY($1)`, [ids])
       : [];
     const cards = new Map(rows.map((row) => [row.workspace_id, row.card]));
-    return (message, attempt, segments) => {
+    return (message, attempt, segments, billing) => {
       if (!attempt.provider || attempt.provider === SANDBOX_PROVIDER) return null;
+      const card = cards.get(message.workspaceId) ?? DEFAULT_RATE_CARD;
+      // The provider's own word on billing wins over the estimate: not billable, or a free entry point/window.
+      if (billing?.billable === false || billing?.type?.startsWith('free'))
+        return { amount: '0', currency: card.currency };
+      const billed = categoryOf(billing?.category);
       const phone = message.recipient?.phone;
-      return priceFor(cards.get(message.workspaceId) ?? DEFAULT_RATE_CARD, {
+      return priceFor(card, {
         channel: attempt.channel,
         country: phone ? phoneCountry(phone) : null,
         segments,
         // Meta charges templates by category (MARKETING until templates carry theirs); free-form text can only
         // go out inside the customer-service window, which is free.
-        category: attempt.channel === 'whatsapp' ? (message.whatsappTemplate ? 'MARKETING' : 'SERVICE') : undefined,
+        category:
+          attempt.channel === 'whatsapp' ? (billed ?? (message.whatsappTemplate ? 'MARKETING' : 'SERVICE')) : undefined,
       });
     };
   }

@@ -73,6 +73,8 @@ export interface StatusReport {
   error?: ChannelError;
   segments?: number;
   cost?: { amount: string; currency: string };
+  /** How the provider says it bills this message (Meta's `pricing`): wins over Herald's estimate. */
+  pricing?: { category?: string; billable?: boolean; type?: string };
   raw?: unknown;
 }
 

@@ -106,6 +106,7 @@ describe(WhatsAppWebhookHandler.name, () => {
       ['whatsapp-webhook-status-delivered.json', 'delivered'],
       ['whatsapp-webhook-status-read.json', 'read'],
     ])('should turn %s into a %s status report', (name, status) => {
+      const raw = fixture(name).entry[0].changes[0].value.statuses[0];
       expect(parse(name)).toEqual([
         {
           kind: 'status',
@@ -114,10 +115,17 @@ describe(WhatsAppWebhookHandler.name, () => {
             providerMessageId: 'ABGGFlA5Fpa',
             status,
             at: new Date('2017-09-08T20:36:28Z'),
-            raw: fixture(name).entry[0].changes[0].value.statuses[0],
+            // Meta's billing, when the fixture has it (only the PMP one does).
+            ...(raw.pricing ? { pricing: { category: 'marketing', billable: true, type: 'regular' } } : {}),
+            raw,
           },
         },
       ]);
+    });
+
+    it("should report Meta's billing (category, billable, type) so it can win over the estimate", () => {
+      const [event] = parse('whatsapp-webhook-status-sent-pmp.json');
+      expect(event).toMatchObject({ report: { pricing: { category: 'marketing', billable: true, type: 'regular' } } });
     });
 
     it('should keep pricing and conversation in raw', () => {

@@ -20,6 +20,7 @@ interface MetaStatus {
   status?: unknown;
   timestamp?: unknown;
   errors?: MetaErrorObject[];
+  pricing?: { category?: unknown; billable?: unknown; type?: unknown; pricing_model?: unknown };
 }
 
 interface MetaInboundMessage {
@@ -78,6 +79,14 @@ function statusEvent(status: MetaStatus): WebhookEvent | null {
     // The whole status: pricing, conversation and errors stay for audit.
     raw: status,
   };
+  const pricing = status.pricing;
+  if (pricing && typeof pricing === 'object') {
+    report.pricing = {
+      category: typeof pricing.category === 'string' ? pricing.category.toLowerCase() : undefined,
+      billable: typeof pricing.billable === 'boolean' ? pricing.billable : undefined,
+      type: typeof pricing.type === 'string' ? pricing.type : undefined,
+    };
+  }
   if (mapped === 'failed') {
     const first = status.errors?.[0];
     report.error = first

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { ChannelSendError, type ChannelError } from '#libs/channels/src/index.js';
+import { ChannelSendError, SANDBOX_PROVIDER, type ChannelError } from '#libs/channels/src/index.js';
 import { ChannelRegistry } from '../channels/channel-registry.js';
 import type { HeraldConfig } from '../config/config.js';
 import { HERALD_CONFIG } from '../config/config.module.js';
@@ -75,7 +75,9 @@ export class MessageProcessor {
       }),
     );
 
-    const price = await this.rateCards.pricer(submissions.map((s) => s.workspaceId));
+    // Only real providers charge: a batch that went to the sandbox alone needs no rate card.
+    const billed = submissions.filter((s) => this.registry.provider(s.channel)?.name !== SANDBOX_PROVIDER);
+    const price = await this.rateCards.pricer(billed.map((s) => s.workspaceId));
     const wake = await this.db.transaction(async (manager) => {
       const messages = await this.store.lockMany(
         manager,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { StatusReport } from '#libs/channels/src/index.js';
+import { SANDBOX_PROVIDER, type StatusReport } from '#libs/channels/src/index.js';
 import { MetricsService } from '../observability/metrics.service.js';
 import { RateCardService, type PriceAttempt } from '../pricing/rate-card.service.js';
 import { Changes } from './changes.js';
@@ -55,7 +55,11 @@ export class StatusIngestService {
         [...found.values()].map((f) => [f.messageId, { id: f.messageId, workspaceId: f.workspaceId }]),
       );
       const messages = await this.store.lockMany(manager, [...keys.values()]);
-      const price = await this.rateCards.pricer([...keys.values()].map((k) => k.workspaceId));
+      // Sandbox reports carry their own (zero) cost: only batches with real providers' reports read rate cards.
+      const billed = reports.some((r) => r.provider !== SANDBOX_PROVIDER)
+        ? [...keys.values()].map((k) => k.workspaceId)
+        : [];
+      const price = await this.rateCards.pricer(billed);
       const changes = new Changes();
       const unmatched: StatusReport[] = [];
       const result: IngestOutcome[] = reports.map((report) => {

@@ -41,7 +41,8 @@ export interface ChannelContent {
   imageUrl?: string;
   button?: { text: string; url: string };
   suggestions?: unknown[];
-  template?: { name: string; language?: string; parameters?: Record<string, unknown> };
+  /** A WhatsApp template; `id` is Herald's stored template (its status and category are read at dispatch). */
+  template?: { id?: string; name: string; language?: string; parameters?: Record<string, unknown> };
 }
 
 export interface SendRequest {
@@ -118,7 +119,43 @@ export type WebhookEvent =
       at: Date;
       raw?: unknown;
     }
-  | { kind: 'consent'; channel: Channel; provider: string; address: string; granted: boolean; at: Date; raw?: unknown };
+  | { kind: 'consent'; channel: Channel; provider: string; address: string; granted: boolean; at: Date; raw?: unknown }
+  | {
+      /** A WhatsApp template's review or quality status changed (Meta's `message_template_status_update`). */
+      kind: 'template-status';
+      provider: string;
+      /** The WhatsApp Business Account the template belongs to (`entry.id`). */
+      accountId: string;
+      providerTemplateId: string;
+      name: string;
+      language: string;
+      /** Meta's event as it came: APPROVED, REJECTED, PAUSED, UNARCHIVED… */
+      event: string;
+      /** Meta's reason (`NONE` kept as it came), null when absent. */
+      reason: string | null;
+      category?: string;
+      detail?: {
+        rejectionInfo?: { reason?: string; recommendation?: string };
+        otherInfo?: { title?: string; description?: string };
+        disableDate?: string;
+      };
+      at: Date;
+      raw?: unknown;
+    }
+  | {
+      /** Meta moved a WhatsApp template to another category (`template_category_update`). */
+      kind: 'template-category';
+      provider: string;
+      accountId: string;
+      providerTemplateId: string;
+      name: string;
+      language: string;
+      newCategory: string;
+      previousCategory?: string;
+      correctCategory?: string;
+      at: Date;
+      raw?: unknown;
+    };
 
 /** The webhook side of a provider: check authenticity on the raw body first, then parse. */
 export interface WebhookHandler {

@@ -133,6 +133,55 @@ describe(whatsAppTemplateComponents.name, () => {
     ]);
   });
 
+  it("should send a NAMED body as Meta's parameter_name parameters", () => {
+    expect(
+      whatsAppTemplateComponents({
+        body: {
+          first_name: 'Jessica',
+          order_total: { type: 'currency', currency: { amount_1000: 100990, code: 'USD', fallback_value: '$100.99' } },
+          count: 3,
+        },
+      }),
+    ).toEqual([
+      {
+        type: 'body',
+        parameters: [
+          { type: 'text', parameter_name: 'first_name', text: 'Jessica' },
+          {
+            type: 'currency',
+            parameter_name: 'order_total',
+            currency: { amount_1000: 100990, code: 'USD', fallback_value: '$100.99' },
+          },
+          { type: 'text', parameter_name: 'count', text: '3' },
+        ],
+      },
+    ]);
+    expect(whatsAppTemplateComponents({ body: {} })).toEqual([]);
+    expect(refusal(() => whatsAppTemplateComponents({ body: { first_name: null } })).error.code).toBe(
+      'INVALID_TEMPLATE_PARAMETERS',
+    );
+  });
+
+  it('should not change the Meta parameter objects it is given', () => {
+    const total = { type: 'currency', currency: { amount_1000: 1000, code: 'USD', fallback_value: '$1' } };
+    whatsAppTemplateComponents({ body: { total } });
+    expect(total).not.toHaveProperty('parameter_name');
+  });
+
+  it('should build a copy-code button with its coupon code', () => {
+    expect(whatsAppTemplateComponents({ buttons: [null, { subType: 'copy_code', couponCode: 'SAVE25' }] })).toEqual([
+      {
+        type: 'button',
+        sub_type: 'copy_code',
+        index: '1',
+        parameters: [{ type: 'coupon_code', coupon_code: 'SAVE25' }],
+      },
+    ]);
+    expect(refusal(() => whatsAppTemplateComponents({ buttons: [{ subType: 'copy_code' }] })).error.code).toBe(
+      'INVALID_TEMPLATE_PARAMETERS',
+    );
+  });
+
   it('should refuse parameters it cannot map', () => {
     expect(refusal(() => whatsAppTemplateComponents({ footer: ['x'] })).error).toMatchObject({
       kind: 'CONTENT_REJECTED',

@@ -9,7 +9,7 @@ export type MetaParameter = { type: string } & Record<string, unknown>;
 
 export interface MetaComponent {
   type: 'header' | 'body' | 'button';
-  sub_type?: 'url' | 'quick_reply';
+  sub_type?: 'url' | 'quick_reply' | 'copy_code';
   index?: string;
   parameters: MetaParameter[];
 }
@@ -56,6 +56,17 @@ function parameter(value: unknown, where: string): MetaParameter {
   throw rejected('INVALID_TEMPLATE_PARAMETERS', `template parameter ${where} must be a string or a Meta parameter`);
 }
 
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Body parameters of a NAMED template, `{first_name: 'Ana'}`: each becomes Meta's `{type: 'text', parameter_name,
+ * text}`; a value that already is a Meta parameter keeps its fields and gets the `parameter_name`.
+ */
+function namedParameters(value: Record<string, unknown>, name: string): MetaParameter[] {
+  return Object.entries(value).map(([key, item]) => ({ ...parameter(item, `${name}.${key}`), parameter_name: key }));
+}
+
 function parameterList(value: unknown, name: string): MetaParameter[] {
   if (value === undefined || value === null) return [];
   // A lone header value (one text or one image) need not be wrapped in an array.
@@ -65,8 +76,8 @@ function parameterList(value: unknown, name: string): MetaParameter[] {
 
 /**
  * Buttons, by position in the template. A string is the dynamic part of a URL button; an object is
- * `{subType: 'url', text}` or `{subType: 'quick_reply', payload}` with an optional explicit `index`;
- * `null` marks a button that takes no parameter.
+ * `{subType: 'url', text}`, `{subType: 'quick_reply', payload}` or `{subType: 'copy_code', couponCode}` with an
+ * optional explicit `index`; `null` marks a button that takes no parameter.
  */
 function buttonComponents(value: unknown): MetaComponent[] {
   if (value === undefined || value === null) return [];
@@ -95,10 +106,18 @@ function buttonComponents(value: unknown): MetaComponent[] {
         index,
         parameters: [{ type: 'payload', payload: spec.payload }],
       });
+    } else if (subType === 'copy_code' && typeof (spec.couponCode ?? spec.coupon_code) === 'string') {
+      components.push({
+        type: 'button',
+        sub_type: 'copy_code',
+        index,
+        parameters: [{ type: 'coupon_code', coupon_code: (spec.couponCode ?? spec.coupon_code) as string }],
+      });
     } else {
       throw rejected(
         'INVALID_TEMPLATE_PARAMETERS',
-        `template button ${position} must be a string, {subType: 'url', text} or {subType: 'quick_reply', payload}`,
+        `template button ${position} must be a string, {subType: 'url', text}, {subType: 'quick_reply', payload} ` +
+          `or {subType: 'copy_code', couponCode}`,
       );
     }
   });
@@ -107,7 +126,10 @@ function buttonComponents(value: unknown): MetaComponent[] {
 
 const TEMPLATE_PARAMETER_KEYS = new Set(['header', 'body', 'buttons']);
 
-/** Herald's `{header?, body?, buttons?}` as Meta's template components, in Meta's order. */
+/**
+ * Herald's `{header?, body?, buttons?}` as Meta's template components, in Meta's order. `body` is a list for a
+ * POSITIONAL template, or an object keyed by placeholder name for a NAMED one.
+ */
 export function whatsAppTemplateComponents(parameters: Record<string, unknown> | undefined): MetaComponent[] {
   if (!parameters) return [];
   const unknown = Object.keys(parameters).filter((key) => !TEMPLATE_PARAMETER_KEYS.has(key));
@@ -120,7 +142,9 @@ export function whatsAppTemplateComponents(parameters: Record<string, unknown> |
   const components: MetaComponent[] = [];
   const header = parameterList(parameters.header, 'header');
   if (header.length) components.push({ type: 'header', parameters: header });
-  const body = parameterList(parameters.body, 'body');
+  const body = isPlainObject(parameters.body)
+    ? namedParameters(parameters.body, 'body')
+    : parameterList(parameters.body, 'body');
   if (body.length) components.push({ type: 'body', parameters: body });
   components.push(...buttonComponents(parameters.buttons));
   return components;

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import type { WebhookRequest } from '../channel.port.js';
+import { TEMPLATE_EVENTS } from './whatsapp-templates.js';
 import { verifyChallenge, WhatsAppWebhookHandler } from './whatsapp-webhook.js';
 
 const FIXTURES = new URL('../../../../test/fixtures/providers/', import.meta.url);
@@ -201,12 +202,197 @@ describe(WhatsAppWebhookHandler.name, () => {
       ]);
     });
 
-    it.each([
-      ['whatsapp-webhook-template-status-update-pywa.json', 'approved'],
-      ['whatsapp-webhook-template-status-update-pywa.json', 'rejected'],
-      ['whatsapp-webhook-template-category-update-pywa.json', 'marketing'],
-    ])('should give no event for %s (%s)', (name, key) => {
-      expect(parse(name, key)).toEqual([]);
+    describe('template events', () => {
+      const TEMPLATE_STATUS = 'whatsapp-webhook-template-status-update-pywa.json';
+      const TEMPLATE_CATEGORY = 'whatsapp-webhook-template-category-update-pywa.json';
+      const handler = () => new WhatsAppWebhookHandler({ appSecret: SECRET });
+      /** One template change in Meta's envelope, with `message_template_id` written as a bare JSON number. */
+      const envelope = (field: string, value: Record<string, unknown>, entry: Record<string, unknown> = {}) =>
+        Buffer.from(
+          JSON.stringify({
+            object: 'whatsapp_business_account',
+            entry: [{ id: '102290129340398', time: 1751247548, ...entry, changes: [{ value, field }] }],
+          }),
+        );
+      const statusValue = (event: string, extra: Record<string, unknown> = {}) => ({
+        event,
+        message_template_id: 1689556908129832,
+        message_template_name: 'order_confirmation',
+        message_template_language: 'en_US',
+        reason: 'NONE',
+        message_template_category: 'UTILITY',
+        ...extra,
+      });
+
+      it('should turn the pywa APPROVED update into a template-status event, keeping reason NONE', () => {
+        expect(parse(TEMPLATE_STATUS, 'approved')).toEqual([
+          {
+            kind: 'template-status',
+            provider: 'whatsapp-cloud',
+            accountId: '102290129340398',
+            providerTemplateId: '1689556908129832',
+            name: 'order_confirmation',
+            language: 'en_US',
+            event: 'APPROVED',
+            reason: 'NONE',
+            category: 'UTILITY',
+            at: new Date(1751247548 * 1000),
+            raw: fixture(TEMPLATE_STATUS).approved.entry[0].changes[0].value,
+          },
+        ]);
+      });
+
+      it('should carry the rejection info of the pywa REJECTED update', () => {
+        expect(parse(TEMPLATE_STATUS, 'rejected')).toEqual([
+          {
+            kind: 'template-status',
+            provider: 'whatsapp-cloud',
+            accountId: '102290129340398',
+            providerTemplateId: '1689556908129835',
+            name: 'abandoned_cart',
+            language: 'en',
+            event: 'REJECTED',
+            reason: 'INVALID_FORMAT',
+            category: 'MARKETING',
+            detail: {
+              rejectionInfo: {
+                reason:
+                  'Your template has parameters placed next to each other (like {{1}}{{2}}) without text or punctuation between them.',
+                recommendation:
+                  'Separate parameters with descriptive text and ensure each parameter is clearly contextualized.',
+              },
+            },
+            at: new Date(1751247548 * 1000),
+            raw: fixture(TEMPLATE_STATUS).rejected.entry[0].changes[0].value,
+          },
+        ]);
+      });
+
+      it('should turn the pywa category update into a template-category event', () => {
+        expect(parse(TEMPLATE_CATEGORY, 'marketing')).toEqual([
+          {
+            kind: 'template-category',
+            provider: 'whatsapp-cloud',
+            accountId: '57438975935',
+            providerTemplateId: '12345678',
+            name: 'my_message_template',
+            language: 'he',
+            newCategory: 'MARKETING',
+            at: new Date(1750344882 * 1000),
+            raw: fixture(TEMPLATE_CATEGORY).marketing.entry[0].changes[0].value,
+          },
+        ]);
+      });
+
+      it('should keep the previous and the correct category of a category update', () => {
+        const body = envelope('template_category_update', {
+          message_template_id: 12345678,
+          message_template_name: 'my_message_template',
+          message_template_language: 'he',
+          previous_category: 'UTILITY',
+          new_category: 'MARKETING',
+          correct_category: 'MARKETING',
+        });
+        expect(handler().parse(webhook(body))).toMatchObject([
+          {
+            kind: 'template-category',
+            newCategory: 'MARKETING',
+            previousCategory: 'UTILITY',
+            correctCategory: 'MARKETING',
+          },
+        ]);
+      });
+
+      it.each(TEMPLATE_EVENTS)('should parse a %s status update', (event) => {
+        const events = handler().parse(webhook(envelope('message_template_status_update', statusValue(event))));
+        expect(events).toEqual([
+          expect.objectContaining({
+            kind: 'template-status',
+            providerTemplateId: '1689556908129832',
+            event,
+            reason: 'NONE',
+            at: new Date(1751247548 * 1000),
+          }),
+        ]);
+      });
+
+      it('should carry the other info of a PAUSED update', () => {
+        const value = statusValue('PAUSED', {
+          reason: null,
+          other_info: { title: 'FIRST_PAUSE', description: 'Paused for 3 hours because of low quality' },
+        });
+        const [event] = handler().parse(webhook(envelope('message_template_status_update', value)));
+        expect(event).toMatchObject({
+          event: 'PAUSED',
+          reason: null,
+          detail: { otherInfo: { title: 'FIRST_PAUSE', description: 'Paused for 3 hours because of low quality' } },
+        });
+        expect(event).not.toHaveProperty('detail.rejectionInfo');
+      });
+
+      it('should carry the disable date of a DISABLED update', () => {
+        const value = statusValue('DISABLED', { disable_info: { disable_date: 'DISABLE_DATE' } });
+        expect(handler().parse(webhook(envelope('message_template_status_update', value)))).toMatchObject([
+          { event: 'DISABLED', detail: { disableDate: 'DISABLE_DATE' } },
+        ]);
+        const numeric = statusValue('DISABLED', { disable_info: { disable_date: 1751247600 } });
+        expect(handler().parse(webhook(envelope('message_template_status_update', numeric)))).toMatchObject([
+          { detail: { disableDate: '1751247600' } },
+        ]);
+      });
+
+      it('should make a missing reason null and use the current time without entry.time', () => {
+        const { reason: _reason, ...value } = statusValue('APPROVED');
+        const before = Date.now();
+        const [event] = handler().parse(
+          webhook(envelope('message_template_status_update', value, { time: undefined })),
+        );
+        expect(event).toMatchObject({ reason: null });
+        expect((event as { at: Date }).at.getTime()).toBeGreaterThanOrEqual(before);
+        expect((event as { at: Date }).at.getTime()).toBeLessThanOrEqual(Date.now());
+      });
+
+      it('should keep a template id beyond 2^53 exactly as Meta wrote it', () => {
+        const body = Buffer.from(
+          '{"object":"whatsapp_business_account","entry":[{"id":"1","time":1751247548,"changes":[{"field":' +
+            '"message_template_status_update","value":{"event":"APPROVED","message_template_id":123456789012345678901,' +
+            '"message_template_name":"x","message_template_language":"en","reason":"NONE"}}]}]}',
+        );
+        expect(handler().parse(webhook(body))).toMatchObject([{ providerTemplateId: '123456789012345678901' }]);
+        const asString = envelope(
+          'message_template_status_update',
+          statusValue('APPROVED', { message_template_id: '42' }),
+        );
+        expect(handler().parse(webhook(asString))).toMatchObject([{ providerTemplateId: '42' }]);
+      });
+
+      it('should skip a template change without its id or event, or without a new category', () => {
+        const { message_template_id: _id, ...noId } = statusValue('APPROVED');
+        const { event: _event, ...noEvent } = statusValue('APPROVED');
+        for (const body of [
+          envelope('message_template_status_update', noId),
+          envelope('message_template_status_update', noEvent),
+          envelope('message_template_status_update', statusValue('APPROVED', { message_template_id: null })),
+          envelope('template_category_update', { message_template_id: 1, message_template_name: 'x' }),
+        ]) {
+          expect(handler().parse(webhook(body))).toEqual([]);
+        }
+      });
+
+      it('should still give the statuses of a messages change next to a template change', () => {
+        const status = fixture('whatsapp-webhook-status-delivered.json');
+        const body = {
+          ...status,
+          entry: [
+            ...status.entry,
+            ...fixture(TEMPLATE_STATUS).approved.entry,
+            { id: 'x', changes: [null, { field: 'message_template_quality_update', value: { x: 1 } }] },
+          ],
+        };
+        const events = handler().parse(webhook(Buffer.from(JSON.stringify(body))));
+        expect(events.map((event) => event.kind)).toEqual(['status', 'template-status']);
+        expect(events[0]).toMatchObject({ report: { providerMessageId: 'ABGGFlA5Fpa', status: 'delivered' } });
+      });
     });
 
     it('should skip a status it does not know', () => {

@@ -40,10 +40,34 @@ interface MetaChangeValue {
   messages?: MetaInboundMessage[];
 }
 
+/** `message_template_status_update` and `template_category_update` values; only what we read is typed. */
+interface MetaTemplateChangeValue {
+  event?: unknown;
+  message_template_id?: unknown;
+  message_template_name?: unknown;
+  message_template_language?: unknown;
+  message_template_category?: unknown;
+  reason?: unknown;
+  rejection_info?: { reason?: unknown; recommendation?: unknown };
+  other_info?: { title?: unknown; description?: unknown };
+  disable_info?: { disable_date?: unknown };
+  new_category?: unknown;
+  previous_category?: unknown;
+  correct_category?: unknown;
+}
+
+interface MetaEntry {
+  id?: unknown;
+  time?: unknown;
+  changes?: { field?: unknown; value?: unknown }[];
+}
+
 interface MetaEnvelope {
   object?: unknown;
-  entry?: { changes?: { field?: unknown; value?: MetaChangeValue }[] }[];
+  entry?: MetaEntry[];
 }
+
+type TemplateStatusEvent = Extract<WebhookEvent, { kind: 'template-status' }>;
 
 /** Meta's timestamps are unix seconds as strings (sometimes numbers). */
 function unixSeconds(value: unknown): Date | null {
@@ -55,6 +79,87 @@ function unixSeconds(value: unknown): Date | null {
 function phone(value: unknown): string | null {
   if (typeof value !== 'string' || value === '') return null;
   return /^\d+$/.test(value) ? `+${value}` : value;
+}
+
+/** A non-empty string, or undefined. */
+const nonEmpty = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined;
+
+/**
+ * Meta's template id, a JSON number. One beyond 2^53 has lost digits in JSON.parse: it is then read back from
+ * the raw body, when exactly one digit run there parses to the same number.
+ */
+function templateId(value: unknown, rawBody: string): string | null {
+  if (typeof value === 'string') return /^\d+$/.test(value) ? value : null;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) return null;
+  if (Number.isSafeInteger(value)) return String(value);
+  const exact = new Set(
+    [...rawBody.matchAll(/"message_template_id"\s*:\s*(\d+)/g)].map((m) => m[1]).filter((d) => Number(d) === value),
+  );
+  return exact.size === 1 ? [...exact][0] : String(value);
+}
+
+function templateStatusEvent(value: MetaTemplateChangeValue, entry: MetaEntry, rawBody: string): WebhookEvent | null {
+  const providerTemplateId = templateId(value.message_template_id, rawBody);
+  const event = nonEmpty(value.event);
+  if (!providerTemplateId || !event) return null;
+  const detail: NonNullable<TemplateStatusEvent['detail']> = {};
+  const rejection = value.rejection_info;
+  if (rejection && typeof rejection === 'object') {
+    const reason = nonEmpty(rejection.reason);
+    const recommendation = nonEmpty(rejection.recommendation);
+    detail.rejectionInfo = { ...(reason ? { reason } : {}), ...(recommendation ? { recommendation } : {}) };
+  }
+  const other = value.other_info;
+  if (other && typeof other === 'object') {
+    const title = nonEmpty(other.title);
+    const description = nonEmpty(other.description);
+    detail.otherInfo = { ...(title ? { title } : {}), ...(description ? { description } : {}) };
+  }
+  const disableDate = value.disable_info?.disable_date;
+  if (typeof disableDate === 'string' || typeof disableDate === 'number') detail.disableDate = String(disableDate);
+  const category = nonEmpty(value.message_template_category);
+  return {
+    kind: 'template-status',
+    provider: WHATSAPP_CLOUD_PROVIDER,
+    accountId: accountId(entry),
+    providerTemplateId,
+    name: nonEmpty(value.message_template_name) ?? '',
+    language: nonEmpty(value.message_template_language) ?? '',
+    event,
+    reason: nonEmpty(value.reason) ?? null,
+    ...(category ? { category } : {}),
+    ...(Object.keys(detail).length ? { detail } : {}),
+    at: unixSeconds(entry.time) ?? new Date(),
+    raw: value,
+  };
+}
+
+function templateCategoryEvent(value: MetaTemplateChangeValue, entry: MetaEntry, rawBody: string): WebhookEvent | null {
+  const providerTemplateId = templateId(value.message_template_id, rawBody);
+  const newCategory = nonEmpty(value.new_category);
+  if (!providerTemplateId || !newCategory) return null;
+  const previousCategory = nonEmpty(value.previous_category);
+  const correctCategory = nonEmpty(value.correct_category);
+  return {
+    kind: 'template-category',
+    provider: WHATSAPP_CLOUD_PROVIDER,
+    accountId: accountId(entry),
+    providerTemplateId,
+    name: nonEmpty(value.message_template_name) ?? '',
+    language: nonEmpty(value.message_template_language) ?? '',
+    newCategory,
+    ...(previousCategory ? { previousCategory } : {}),
+    ...(correctCategory ? { correctCategory } : {}),
+    at: unixSeconds(entry.time) ?? new Date(),
+    raw: value,
+  };
+}
+
+/** The WhatsApp Business Account of an entry (`entry.id`, a string; a number is tolerated). */
+function accountId(entry: MetaEntry): string {
+  if (typeof entry.id === 'number' && Number.isFinite(entry.id)) return String(entry.id);
+  return nonEmpty(entry.id) ?? '';
 }
 
 function inboundText(message: MetaInboundMessage): string | undefined {
@@ -132,13 +237,15 @@ export class WhatsAppWebhookHandler implements WebhookHandler {
   }
 
   /**
-   * Status (`value.statuses[]`) and inbound (`value.messages[]`) events from `messages` changes. Other fields
-   * (template status and category updates…) and `value.errors[]` give no event here.
+   * Status (`value.statuses[]`) and inbound (`value.messages[]`) events from `messages` changes, template-status
+   * events from `message_template_status_update` and template-category events from `template_category_update`.
+   * Other fields (quality updates…) and `value.errors[]` give no event here; a change missing its ids is skipped.
    */
   parse(request: WebhookRequest): WebhookEvent[] {
     let envelope: MetaEnvelope;
+    const rawBody = request.rawBody.toString('utf8');
     try {
-      envelope = JSON.parse(request.rawBody.toString('utf8')) as MetaEnvelope;
+      envelope = JSON.parse(rawBody) as MetaEnvelope;
     } catch {
       throw new Error('WhatsApp webhook body is not JSON');
     }
@@ -147,9 +254,20 @@ export class WhatsAppWebhookHandler implements WebhookHandler {
     }
     const events: WebhookEvent[] = [];
     for (const entry of envelope.entry) {
-      for (const change of entry?.changes ?? []) {
-        if (change?.field !== 'messages' || !change.value) continue;
-        const value = change.value;
+      if (!entry || typeof entry !== 'object') continue;
+      for (const change of Array.isArray(entry.changes) ? entry.changes : []) {
+        if (!change?.value || typeof change.value !== 'object') continue;
+        if (change.field === 'message_template_status_update' || change.field === 'template_category_update') {
+          const value = change.value as MetaTemplateChangeValue;
+          const event =
+            change.field === 'message_template_status_update'
+              ? templateStatusEvent(value, entry, rawBody)
+              : templateCategoryEvent(value, entry, rawBody);
+          if (event) events.push(event);
+          continue;
+        }
+        if (change.field !== 'messages') continue;
+        const value = change.value as MetaChangeValue;
         for (const status of value.statuses ?? []) {
           const event = statusEvent(status);
           if (event) events.push(event);

@@ -45,6 +45,31 @@ describe(addressFor.name, () => {
 });
 
 describe(planNext.name, () => {
+  describe('with a channel blocked for this content', () => {
+    const blocked: PlannerInput['blocked'] = {
+      whatsapp: { code: 'TEMPLATE_NOT_APPROVED', reason: 'template cart (en_US) is PAUSED' },
+    };
+
+    it('should skip the blocked channel with its code and reason and try the next', () => {
+      const decision = planNext(input({ channels: ['whatsapp', 'sms'], blocked }));
+      expect(decision).toMatchObject({
+        action: 'send',
+        channel: 'sms',
+        skips: [{ channel: 'whatsapp', code: 'TEMPLATE_NOT_APPROVED', reason: 'template cart (en_US) is PAUSED' }],
+      });
+    });
+
+    it('should be exhausted when the blocked channel is the only one', () => {
+      const decision = planNext(input({ channels: ['whatsapp'], blocked }));
+      expect(decision).toMatchObject({ action: 'exhausted', skips: [{ code: 'TEMPLATE_NOT_APPROVED' }] });
+    });
+
+    it('should name a missing address before the block', () => {
+      const decision = planNext(input({ channels: ['whatsapp'], blocked, recipient: { email: EMAIL } }));
+      expect(decision).toMatchObject({ action: 'exhausted', skips: [{ code: 'NO_ADDRESS' }] });
+    });
+  });
+
   describe('on start', () => {
     it('should send on the first channel when it is reachable', () => {
       expect(planNext(input())).toEqual({

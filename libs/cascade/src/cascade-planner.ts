@@ -32,10 +32,12 @@ export interface PlannerInput {
   consent: Partial<Record<Channel, boolean>>;
   /** Channels that have a provider (credentials or sandbox). */
   available: ReadonlySet<Channel>;
+  /** Channels this message's content cannot go out on right now (a WhatsApp template that is not APPROVED). */
+  blocked?: Partial<Record<Channel, { code: SkipCode; reason: string }>>;
   event: CascadeEvent;
 }
 
-export type SkipCode = 'NO_ADDRESS' | 'NO_CONSENT' | 'CHANNEL_NOT_CONFIGURED';
+export type SkipCode = 'NO_ADDRESS' | 'NO_CONSENT' | 'CHANNEL_NOT_CONFIGURED' | 'TEMPLATE_NOT_APPROVED';
 
 export interface PlannedSkip {
   channel: Channel;
@@ -106,6 +108,8 @@ export function planNext(input: PlannerInput): CascadeDecision {
       skips.push({ channel, code: 'NO_CONSENT', reason: `the contact has no consent for ${channel}` });
     } else if (!input.available.has(channel)) {
       skips.push({ channel, code: 'CHANNEL_NOT_CONFIGURED', reason: `${channel} is not configured` });
+    } else if (input.blocked?.[channel]) {
+      skips.push({ channel, ...input.blocked[channel] });
     } else {
       const skipped = skips.map((skip) => `${skip.channel} skipped: ${skip.reason}`);
       return { action: 'send', channel, address, skips, reason: [why, ...skipped, `trying ${channel}`].join('; ') };

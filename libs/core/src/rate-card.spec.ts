@@ -31,6 +31,22 @@ describe(priceFor.name, () => {
     expect(priceFor(card, { channel: 'whatsapp', country: 'GB', category: 'SERVICE' }).amount).toBe('0');
   });
 
+  it('should make a utility template sent inside the service window free unless the card says otherwise', () => {
+    const inWindow = { channel: 'whatsapp', country: 'DE', inServiceWindow: true } as const;
+    expect(priceFor(card, { ...inWindow, category: 'UTILITY' }).amount).toBe('0');
+    expect(priceFor(card, { ...inWindow, category: 'MARKETING' }).amount).toBe('0.1365');
+    expect(priceFor(card, { ...inWindow, inServiceWindow: false, category: 'UTILITY' }).amount).toBe('0.02');
+    const strict = { ...card, rules: { whatsappUtilityFreeInServiceWindow: false } };
+    expect(priceFor(strict, { ...inWindow, category: 'UTILITY' }).amount).toBe('0.02');
+  });
+
+  it('should refuse rules it does not know or that are not booleans', () => {
+    expect(rateCardIssues({ ...card, rules: { whatsappUtilityFreeInServiceWindow: 'yes', other: true } })).toEqual([
+      { field: 'rules.whatsappUtilityFreeInServiceWindow', issue: 'true or false' },
+      { field: 'rules.other', issue: 'unknown rule' },
+    ]);
+  });
+
   it('should charge other channels per message, whatever the segment count', () => {
     expect(priceFor(card, { channel: 'email', country: null, segments: 9 }).amount).toBe('0.0001');
     expect(priceFor(card, { channel: 'rcs', country: 'GB' }).amount).toBe('0.012');

@@ -13,9 +13,16 @@ export interface PriceTable {
 export const WHATSAPP_CATEGORIES = ['MARKETING', 'UTILITY', 'AUTHENTICATION', 'SERVICE'] as const;
 export type WhatsAppCategory = (typeof WHATSAPP_CATEGORIES)[number];
 
+/** When Meta's rules make a WhatsApp message free, beyond service replies inside the window (always free). */
+export interface PricingRules {
+  /** Utility templates sent while the customer-service window is open are free (Meta, since July 2025). Default true. */
+  whatsappUtilityFreeInServiceWindow?: boolean;
+}
+
 export interface RateCard {
   currency: string;
   label?: string;
+  rules?: PricingRules;
   sms: PriceTable;
   whatsapp: Record<WhatsAppCategory, PriceTable>;
   viber: PriceTable;
@@ -64,6 +71,16 @@ export function rateCardIssues(value: unknown): { field: string; issue: string }
   if (card.label !== undefined && (typeof card.label !== 'string' || card.label.length > 200))
     issues.push({ field: 'label', issue: 'a string of at most 200 characters' });
   for (const channel of ['sms', 'viber', 'rcs', 'email'] as const) issues.push(...tableIssues(card[channel], channel));
+  if (card.rules !== undefined) {
+    if (!card.rules || typeof card.rules !== 'object' || Array.isArray(card.rules)) {
+      issues.push({ field: 'rules', issue: 'an object {whatsappUtilityFreeInServiceWindow?: boolean}' });
+    } else {
+      for (const [key, value] of Object.entries(card.rules)) {
+        if (key !== 'whatsappUtilityFreeInServiceWindow') issues.push({ field: `rules.${key}`, issue: 'unknown rule' });
+        else if (typeof value !== 'boolean') issues.push({ field: `rules.${key}`, issue: 'true or false' });
+      }
+    }
+  }
   const whatsapp = card.whatsapp;
   if (!whatsapp || typeof whatsapp !== 'object' || Array.isArray(whatsapp)) {
     issues.push({ field: 'whatsapp', issue: `an object with ${WHATSAPP_CATEGORIES.join(', ')}` });
@@ -75,7 +92,7 @@ export function rateCardIssues(value: unknown): { field: string; issue: string }
         issues.push({ field: `whatsapp.${key}`, issue: 'unknown category' });
     }
   }
-  const known = ['currency', 'label', 'sms', 'whatsapp', 'viber', 'rcs', 'email'];
+  const known = ['currency', 'label', 'rules', 'sms', 'whatsapp', 'viber', 'rcs', 'email'];
   for (const key of Object.keys(card)) if (!known.includes(key)) issues.push({ field: key, issue: 'unknown field' });
   return issues;
 }
@@ -97,10 +114,20 @@ export interface PriceQuery {
   segments?: number;
   /** WhatsApp's pricing category; text inside the customer-service window is SERVICE. */
   category?: WhatsAppCategory;
+  /** WhatsApp: the customer-service window was open when the message was sent. */
+  inServiceWindow?: boolean;
 }
 
 /** The price of one attempt under `card`. */
 export function priceFor(card: RateCard, query: PriceQuery): { amount: string; currency: string } {
+  if (
+    query.channel === 'whatsapp' &&
+    query.category === 'UTILITY' &&
+    query.inServiceWindow === true &&
+    card.rules?.whatsappUtilityFreeInServiceWindow !== false
+  ) {
+    return { amount: '0', currency: card.currency };
+  }
   const table: PriceTable =
     query.channel === 'whatsapp' ? card.whatsapp[query.category ?? 'MARKETING'] : card[query.channel];
   const unit = (query.country && table.countries?.[query.country]) || table.default;

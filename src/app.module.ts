@@ -14,6 +14,7 @@ import { MessagesModule } from './messages/messages.module.js';
 import { loggerParams } from './observability/logging.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { PricingModule } from './pricing/pricing.module.js';
+import { TemplatesModule } from './templates/templates.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { WorkspacesModule } from './workspaces/workspaces.module.js';
 
@@ -35,6 +36,7 @@ export class AppModule {
       DispatchModule,
       WebhooksModule,
       PricingModule,
+      TemplatesModule,
     ];
     return { module: AppModule, imports, controllers: [HealthController] };
   }

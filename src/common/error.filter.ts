@@ -29,6 +29,7 @@ export class ErrorFilter implements ExceptionFilter {
     let code: ErrorCode = 'INTERNAL';
     let message = 'Internal error';
     let details: { field: string; issue: string }[] = [];
+    let extra: Record<string, unknown> | undefined;
 
     // Nest's Fastify adapter wraps Fastify's own client errors (bad JSON, body too large) in an HttpException.
     const fastifyError = isFastifyClientError(exception)
@@ -38,7 +39,7 @@ export class ErrorFilter implements ExceptionFilter {
         : null;
 
     if (exception instanceof HeraldError) {
-      ({ status, code, message, details } = exception);
+      ({ status, code, message, details, extra } = exception);
     } else if (fastifyError) {
       status = fastifyError.statusCode;
       code = CODE_BY_STATUS[status] ?? 'VALIDATION_FAILED';
@@ -56,8 +57,9 @@ export class ErrorFilter implements ExceptionFilter {
     } else {
       this.logger.error({ err: exception, requestId: request.id }, 'unhandled error');
     }
-    if (status === 429) void reply.header('Retry-After', '1');
-    void reply.status(status).send({ error: { code, message, details, requestId: request.id } });
+    if (status === 429 || code === 'PROVIDER_UNAVAILABLE')
+      void reply.header('Retry-After', status === 429 ? '1' : '30');
+    void reply.status(status).send({ error: { code, message, details, ...extra, requestId: request.id } });
   }
 }
 

@@ -15,11 +15,14 @@ export const ERROR_STATUS = {
   MISSING_VARIABLE: 422,
   TEMPLATE_NOT_APPROVED: 422,
   TEMPLATE_PARAMETERS_MISMATCH: 422,
+  TEMPLATE_NOT_FOUND: 422,
+  TEMPLATE_REFUSED: 422,
   NO_CONSENT: 422,
   NO_REACHABLE_CHANNEL: 422,
   RULE_VIOLATION: 422,
   RATE_LIMITED: 429,
   NOT_READY: 503,
+  PROVIDER_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const;
 
@@ -35,6 +38,8 @@ export class HeraldError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details: ErrorDetail[] = [],
+    /** More fields for the error body, e.g. the provider's own error (`provider: {code, message}`). */
+    readonly extra?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'HeraldError';

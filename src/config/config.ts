@@ -64,6 +64,8 @@ export interface HeraldConfig {
   shutdownGraceMs: number;
   /** How long an open provider breaker waits before letting one call through again. */
   breakerResetMs: number;
+  /** HERALD_TEMPLATE_SYNC_INTERVAL (default 15m): how often one worker pulls WhatsApp template statuses from Meta. */
+  templateSyncIntervalMs: number;
   /** How many calls a breaker needs in its window before it may open. */
   breakerVolume: number;
   /** Sends per second per real provider and process (token bucket); a channel without one is not limited. */
@@ -170,6 +172,7 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
     retryBaseMs: ms('HERALD_RETRY_BASE', 1_000),
     breakerResetMs: ms('HERALD_BREAKER_RESET', 30_000),
     breakerVolume: int('HERALD_BREAKER_VOLUME', 20, 1, 10_000),
+    templateSyncIntervalMs: ms('HERALD_TEMPLATE_SYNC_INTERVAL', 15 * 60_000),
     // Defaults from the providers' documented limits: Cloud API 80 msg/s per number, Viber 50/s.
     rateLimits: Object.fromEntries(
       (
@@ -215,6 +218,7 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
       baseUrl: url('TWILIO_BASE_URL', 'https://api.twilio.com')!,
     };
   }
+  if (config.templateSyncIntervalMs < 1000) problems.push('HERALD_TEMPLATE_SYNC_INTERVAL must be at least 1s');
   if (
     section(
       'WhatsApp',

@@ -2,12 +2,18 @@ import type { DataSourceOptions } from 'typeorm';
 import { InitialSchema1764770000000 } from '../../migrations/1764770000000-InitialSchema.js';
 import { InboundMessages1764780000000 } from '../../migrations/1764780000000-InboundMessages.js';
 import { RateCards1764790000000 } from '../../migrations/1764790000000-RateCards.js';
+import { Templates1764800000000 } from '../../migrations/1764800000000-Templates.js';
 import { ApiKeyEntity } from '../auth/api-key.entity.js';
 import { ContactEntity } from '../contacts/contact.entity.js';
 import { WorkspaceEntity } from '../workspaces/workspace.entity.js';
 
 export const ENTITIES = [WorkspaceEntity, ApiKeyEntity, ContactEntity];
-export const MIGRATIONS = [InitialSchema1764770000000, InboundMessages1764780000000, RateCards1764790000000];
+export const MIGRATIONS = [
+  InitialSchema1764770000000,
+  InboundMessages1764780000000,
+  RateCards1764790000000,
+  Templates1764800000000,
+];
 
 /** One definition for the app, the migration CLI and the tests. */
 export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions {

@@ -11,6 +11,7 @@ import type { HeraldConfig } from '../config/config.js';
 import { HERALD_CONFIG } from '../config/config.module.js';
 import { StatusIngestService } from '../dispatch/status-ingest.service.js';
 import { InboundService } from '../inbound/inbound.service.js';
+import { TemplatesService } from '../templates/templates.service.js';
 
 type RawRequest = FastifyRequest & { rawBody?: Buffer };
 
@@ -28,6 +29,7 @@ export class ProviderWebhooksController {
     private readonly registry: ChannelRegistry,
     private readonly ingest: StatusIngestService,
     private readonly inbound: InboundService,
+    private readonly templates: TemplatesService,
   ) {}
 
   @Get('whatsapp')
@@ -43,7 +45,7 @@ export class ProviderWebhooksController {
 
   @Post('whatsapp')
   @HttpCode(200)
-  @ApiOperation({ summary: 'WhatsApp Cloud API statuses and inbound messages (X-Hub-Signature-256)' })
+  @ApiOperation({ summary: 'WhatsApp Cloud API statuses, inbound messages and template updates (X-Hub-Signature-256)' })
   whatsapp(@Req() request: RawRequest) {
     return this.receive('whatsapp', request);
   }
@@ -101,6 +103,7 @@ export class ProviderWebhooksController {
     const reports = events.flatMap((event) => (event.kind === 'status' ? [event.report] : []));
     await this.ingest.ingestMany(reports);
     await this.inbound.record(events);
+    await this.templates.applyWebhookEvents(events);
     return { received: events.length };
   }
 }

@@ -19,6 +19,8 @@ export interface AttemptPatch {
   segments?: number;
   costAmount?: string;
   costCurrency?: string;
+  priceCategory?: string;
+  inServiceWindow?: boolean;
   raw?: unknown;
 }
 
@@ -86,6 +88,8 @@ export class Changes {
       tries: row.inFlight ? 1 : 0,
       inFlightSince: row.inFlight ? at : null,
       submittedAt: null,
+      priceCategory: null,
+      inServiceWindow: null,
     };
     message.attempts.push(held);
     return held;

@@ -1,4 +1,4 @@
-import { addressFor, planNext, type CascadeEvent } from '#libs/cascade/src/index.js';
+import { addressFor, planNext, type CascadeEvent, type PlannerInput } from '#libs/cascade/src/index.js';
 import type { ChannelError, SendResult, StatusReport } from '#libs/channels/src/index.js';
 import {
   canMoveAttempt,
@@ -98,6 +98,22 @@ function endQueued(
   }
 }
 
+/**
+ * A WhatsApp template that is not APPROVED right now (paused, disabled… since the message was accepted) blocks
+ * the channel for this message: the attempt is skipped with TEMPLATE_NOT_APPROVED and the cascade moves on.
+ * Free-form text inside an open window needs no template, so it is not blocked.
+ */
+function templateBlock(message: DispatchMessage): PlannerInput['blocked'] {
+  const template = message.storedTemplate;
+  if (!message.whatsappTemplate || !template || template.status === 'APPROVED') return undefined;
+  return {
+    whatsapp: {
+      code: 'TEMPLATE_NOT_APPROVED',
+      reason: `template ${template.name} (${template.language}) is ${template.status}`,
+    },
+  };
+}
+
 /** One dispatcher step for a due message: what to submit, if anything. */
 export function decide(message: DispatchMessage, ctx: RuleContext, changes: Changes): Submission | null {
   const { now } = ctx;
@@ -193,12 +209,13 @@ export function decide(message: DispatchMessage, ctx: RuleContext, changes: Chan
     recipient: message.recipient ?? {},
     consent: message.consent,
     available: ctx.available,
+    blocked: templateBlock(message),
     event,
   });
   if (decision.action === 'send' || decision.action === 'exhausted') {
     for (const skip of decision.skips) {
       const error: ChannelError = {
-        kind: skip.code === 'NO_CONSENT' ? 'NO_CONSENT' : 'NOT_REACHABLE',
+        kind: skip.code === 'NO_CONSENT' || skip.code === 'TEMPLATE_NOT_APPROVED' ? skip.code : 'NOT_REACHABLE',
         code: skip.code,
         message: skip.reason,
         permanent: true,
@@ -283,7 +300,15 @@ export function recordSend(
     attempt.submittedAt = now;
     // Charged on submission: SMS per segment, Viber/RCS/email per message. WhatsApp is charged on delivery.
     const cost = attempt.channel === 'whatsapp' ? null : (ctx.price?.(message, attempt, result.segments) ?? null);
+    // Meta prices a WhatsApp message by what it was when sent: the template's category (text: the free service
+    // window), and whether the customer-service window was open.
+    if (attempt.channel === 'whatsapp') {
+      attempt.priceCategory = message.whatsappTemplate ? (message.storedTemplate?.category ?? 'MARKETING') : 'SERVICE';
+      attempt.inServiceWindow = message.whatsappWindowOpen;
+    }
     changes.patchAttempt(message, attempt.id, {
+      priceCategory: attempt.priceCategory ?? undefined,
+      inServiceWindow: attempt.inServiceWindow ?? undefined,
       costAmount: cost?.amount,
       costCurrency: cost?.currency,
       status: result.status,

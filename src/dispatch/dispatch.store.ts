@@ -22,6 +22,8 @@ interface AttemptRow {
   tries: number;
   in_flight_since: string | null;
   submitted_at: string | null;
+  price_category: string | null;
+  in_service_window: boolean | null;
 }
 
 /**
@@ -71,13 +73,18 @@ export class DispatchStore {
       `SELECT m.id, m.workspace_id, m.status, m.channel, m.channels, m.recipient, m.success_on,
               m.fallback_after_ms, m.valid_until, m.created_at, COALESCE(c.consent, '{}') AS consent,
               (m.content -> 'whatsapp' ? 'template') AND NOT (${WHATSAPP_TEXT_ALLOWED}) AS whatsapp_template,
+              COALESCE(c.whatsapp_window_open_until > now(), false) AS whatsapp_window_open,
+              t.name AS template_name, t.language AS template_language, t.status AS template_status,
+              t.category AS template_category,
               COALESCE((SELECT json_agg(json_build_object('id', a.id, 'seq', a.seq, 'channel', a.channel, 'provider', a.provider,
                          'provider_message_id', a.provider_message_id, 'status', a.status, 'error', a.error, 'tries', a.tries,
-                         'in_flight_since', a.in_flight_since, 'submitted_at', a.submitted_at) ORDER BY a.seq)
+                         'in_flight_since', a.in_flight_since, 'submitted_at', a.submitted_at,
+                         'price_category', a.price_category, 'in_service_window', a.in_service_window) ORDER BY a.seq)
                           FROM attempts a WHERE a.message_id = m.id AND a.workspace_id = m.workspace_id), '[]') AS attempts
          FROM messages m
          JOIN unnest($1::text[], $2::text[]) AS k(id, workspace_id) ON m.id = k.id AND m.workspace_id = k.workspace_id
          LEFT JOIN contacts c ON c.workspace_id = m.workspace_id AND c.external_id = m.contact_id
+         LEFT JOIN templates t ON t.workspace_id = m.workspace_id AND t.id = m.content -> 'whatsapp' -> 'template' ->> 'id'
         ORDER BY m.id
         FOR UPDATE OF m`,
       [keys.map((k) => k.id), keys.map((k) => k.workspaceId)],
@@ -99,6 +106,16 @@ export class DispatchStore {
           createdAt: new Date(row.created_at as Date),
           consent: row.consent as DispatchMessage['consent'],
           whatsappTemplate: row.whatsapp_template === true,
+          whatsappWindowOpen: row.whatsapp_window_open === true,
+          storedTemplate:
+            row.template_status === null || row.template_status === undefined
+              ? null
+              : {
+                  name: row.template_name as string,
+                  language: row.template_language as string,
+                  status: row.template_status as string,
+                  category: row.template_category as string | null,
+                },
           attempts: (row.attempts as AttemptRow[]).map((a) => ({
             id: a.id,
             seq: a.seq,
@@ -110,6 +127,8 @@ export class DispatchStore {
             tries: a.tries,
             inFlightSince: date(a.in_flight_since),
             submittedAt: date(a.submitted_at),
+            priceCategory: a.price_category,
+            inServiceWindow: a.in_service_window,
           })),
         },
       ]),
@@ -241,13 +260,16 @@ export class DispatchStore {
             segments = COALESCE(p.segments, a.segments),
             cost_amount = COALESCE(p.cost_amount::numeric, a.cost_amount),
             cost_currency = COALESCE(p.cost_currency, a.cost_currency),
+            price_category = COALESCE(p.price_category, a.price_category),
+            in_service_window = COALESCE(p.in_service_window, a.in_service_window),
             raw = COALESCE(p.raw::jsonb, a.raw),
             updated_at = now()
            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::int[], $9::text[],
                        $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::timestamptz[], $14::timestamptz[], $15::int[],
-                       $16::text[], $17::text[], $18::text[])
+                       $16::text[], $17::text[], $18::text[], $19::text[], $20::bool[])
              AS p(id, workspace_id, status, provider, provider_message_id, error, clear_error, add_tries, in_flight,
-                  submitted_at, sent_at, delivered_at, read_at, failed_at, segments, cost_amount, cost_currency, raw)
+                  submitted_at, sent_at, delivered_at, read_at, failed_at, segments, cost_amount, cost_currency, raw,
+                  price_category, in_service_window)
           WHERE a.id = p.id AND a.workspace_id = p.workspace_id`,
         [
           patches.map((p) => p.id),
@@ -268,6 +290,8 @@ export class DispatchStore {
           patches.map((p) => p.costAmount ?? null),
           patches.map((p) => p.costCurrency ?? null),
           patches.map((p) => json(p.raw)),
+          patches.map((p) => p.priceCategory ?? null),
+          patches.map((p) => p.inServiceWindow ?? null),
         ],
       );
     }

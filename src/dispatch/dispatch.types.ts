@@ -17,6 +17,10 @@ export interface DispatchMessage {
   consent: Partial<Record<Channel, boolean>>;
   /** The WhatsApp content is a template (priced by category), not free-form text. */
   whatsappTemplate: boolean;
+  /** The stored WhatsApp template the message names, as it is now (its status decides whether it may go out). */
+  storedTemplate: { name: string; language: string; status: string; category: string | null } | null;
+  /** The contact's 24 h customer-service window is open now (Meta prices by it). */
+  whatsappWindowOpen: boolean;
   attempts: DispatchAttempt[];
 }
 
@@ -31,6 +35,10 @@ export interface DispatchAttempt {
   tries: number;
   inFlightSince: Date | null;
   submittedAt: Date | null;
+  /** WhatsApp: the pricing category when it was sent (template category, or SERVICE for text). */
+  priceCategory?: string | null;
+  /** WhatsApp: whether the customer-service window was open when it was sent. */
+  inServiceWindow?: boolean | null;
 }
 
 export interface NewEvent {

@@ -7,6 +7,7 @@ import type { RateCard } from '#libs/core/src/index.js';
 export const DEFAULT_RATE_CARD: RateCard = {
   currency: 'USD',
   label: 'Example prices (not a quote): set your own with PUT /v1/rate-card',
+  rules: { whatsappUtilityFreeInServiceWindow: true },
   sms: {
     default: '0.0500',
     countries: { US: '0.0083', CA: '0.0083', GB: '0.0463', DE: '0.0880', FR: '0.0850', IN: '0.0830', BR: '0.0500' },

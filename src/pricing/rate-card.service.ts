@@ -65,14 +65,20 @@ export class RateCardService {
         return { amount: '0', currency: card.currency };
       const billed = categoryOf(billing?.category);
       const phone = message.recipient?.phone;
+      // Meta charges a template by its category when it was sent (recorded on the attempt); free-form text can
+      // only go out inside the customer-service window, which is free. Meta's own word (billed) wins.
+      const estimate =
+        categoryOf(attempt.priceCategory ?? undefined) ??
+        (message.whatsappTemplate
+          ? (categoryOf(message.storedTemplate?.category ?? undefined) ?? 'MARKETING')
+          : 'SERVICE');
       return priceFor(card, {
         channel: attempt.channel,
         country: phone ? phoneCountry(phone) : null,
         segments,
-        // Meta charges templates by category (MARKETING until templates carry theirs); free-form text can only
-        // go out inside the customer-service window, which is free.
-        category:
-          attempt.channel === 'whatsapp' ? (billed ?? (message.whatsappTemplate ? 'MARKETING' : 'SERVICE')) : undefined,
+        category: attempt.channel === 'whatsapp' ? (billed ?? estimate) : undefined,
+        // Meta's pricing type settles free windows; without it, the window as it was at send time.
+        inServiceWindow: billing?.type ? false : (attempt.inServiceWindow ?? undefined),
       });
     };
   }

@@ -3,8 +3,9 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { DateTime } from 'luxon';
 import { createHash } from 'node:crypto';
-import { addressFor, planNext } from '#libs/cascade/src/index.js';
+import { addressFor, planNext, type PlannerInput } from '#libs/cascade/src/index.js';
 import type { ChannelContent } from '#libs/channels/src/index.js';
+import { templateParameterIssues, templateSlots } from '#libs/channels/src/whatsapp-cloud/index.js';
 import {
   CHANNELS,
   isChannel,
@@ -22,6 +23,8 @@ import { flattenValidationErrors } from '../../common/validation.js';
 import { ChannelRegistry } from '../../channels/channel-registry.js';
 import { ContactsService } from '../../contacts/contacts.service.js';
 import type { ContactEntity } from '../../contacts/contact.entity.js';
+import type { TemplateRow } from '../../templates/templates.store.js';
+import { TemplatesService } from '../../templates/templates.service.js';
 import { SendMessageRequest } from './send-message.request.dto.js';
 
 export const DEFAULT_FALLBACK_MS = 60_000;
@@ -70,6 +73,7 @@ export class MessageIntake {
   constructor(
     private readonly contacts: ContactsService,
     private readonly registry: ChannelRegistry,
+    private readonly templates: TemplatesService,
   ) {}
 
   async parse(body: unknown): Promise<SendMessageRequest> {
@@ -155,8 +159,10 @@ export class MessageIntake {
       throw HeraldError.validation([{ field: 'to', issue: 'give a contactId, phone, email or viberId' }]);
     }
 
-    this.checkReachable(channels, recipient, contact);
-    const content = this.render(dto, channels, contact);
+    const stored = await this.storedTemplates(workspaceId, dto, channels, contact);
+    const blocked = this.blockedChannels(dto, stored.whatsapp, contact, now);
+    this.checkReachable(channels, recipient, contact, blocked);
+    const content = this.render(dto, channels, contact, stored);
     return {
       id: newId('msg'),
       workspaceId,
@@ -178,8 +184,14 @@ export class MessageIntake {
   }
 
   /** Refuses a message that no channel could take right now (no address, no consent, not configured). */
-  private checkReachable(channels: Channel[], recipient: NewMessage['recipient'], contact: ContactEntity | null): void {
+  private checkReachable(
+    channels: Channel[],
+    recipient: NewMessage['recipient'],
+    contact: ContactEntity | null,
+    blocked: PlannerInput['blocked'],
+  ): void {
     const decision = planNext({
+      blocked,
       channels,
       successOn: 'delivered',
       attempts: [],
@@ -196,10 +208,99 @@ export class MessageIntake {
     if (decision.skips.every((skip) => skip.code === 'NO_CONSENT')) {
       throw new HeraldError('NO_CONSENT', 'The contact has not consented to any of the channels', details);
     }
+    if (decision.skips.every((skip) => skip.code === 'TEMPLATE_NOT_APPROVED')) {
+      throw new HeraldError(
+        'TEMPLATE_NOT_APPROVED',
+        `The WhatsApp ${decision.skips[0].reason}; only APPROVED templates can be sent`,
+        details.map((d) => ({ ...d, field: 'content.whatsapp.template' })),
+      );
+    }
     throw new HeraldError('NO_REACHABLE_CHANNEL', 'None of the channels can reach this recipient', details);
   }
 
-  private render(dto: SendMessageRequest, channels: Channel[], contact: ContactEntity | null): NewMessage['content'] {
+  /**
+   * The stored templates a message names: `content.whatsapp.template.name` (with its language, or the only
+   * language registered), and `content.<channel>.template` for the other channels (the contact's locale picks
+   * among languages). A name that is not registered is a 422 TEMPLATE_NOT_FOUND.
+   */
+  private async storedTemplates(
+    workspaceId: string,
+    dto: SendMessageRequest,
+    channels: Channel[],
+    contact: ContactEntity | null,
+  ): Promise<StoredTemplates> {
+    const refs: { channel: Channel; name: string }[] = [];
+    for (const channel of channels) {
+      const ref = dto.content[channel]?.template;
+      if (ref === undefined) continue;
+      refs.push({ channel, name: typeof ref === 'string' ? ref : ref.name });
+    }
+    const found: StoredTemplates = { content: {} };
+    if (!refs.length) return found;
+    const rows = await this.templates.forSend(workspaceId, refs);
+    const details: ErrorDetail[] = [];
+    for (const { channel, name } of refs) {
+      const candidates = rows.filter((row) => row.channel === channel && row.name === name);
+      if (channel === 'whatsapp') {
+        const language = dto.content.whatsapp?.template?.language;
+        const row = language
+          ? candidates.find((c) => c.language === language)
+          : candidates.length === 1
+            ? candidates[0]
+            : undefined;
+        if (row) found.whatsapp = row;
+        else if (!language && candidates.length > 1)
+          details.push({
+            field: 'content.whatsapp.template.language',
+            issue: `${name} exists in ${candidates.map((c) => c.language).join(', ')}: say which`,
+          });
+        else
+          details.push({
+            field: 'content.whatsapp.template.name',
+            issue: `no WhatsApp template ${name}${language ? ` in ${language}` : ''}: register it with POST /v1/templates`,
+          });
+        continue;
+      }
+      const locale = contact?.locale?.replace('-', '_');
+      const row =
+        candidates.find((c) => locale && c.language === locale) ??
+        candidates.find((c) => locale && c.language && locale.startsWith(`${c.language}_`)) ??
+        candidates.find((c) => c.language === '') ??
+        candidates[0];
+      if (row?.content) found.content[channel] = row.content;
+      else details.push({ field: `content.${channel}.template`, issue: `no ${channel} template ${name}` });
+    }
+    if (details.length) {
+      throw new HeraldError('TEMPLATE_NOT_FOUND', 'The message names a template that is not registered', details);
+    }
+    return found;
+  }
+
+  /** WhatsApp is blocked for this message when its template is not APPROVED and free-form text cannot stand in. */
+  private blockedChannels(
+    dto: SendMessageRequest,
+    template: TemplateRow | undefined,
+    contact: ContactEntity | null,
+    now: Date,
+  ): PlannerInput['blocked'] {
+    if (!template || template.status === 'APPROVED') return {};
+    const text = dto.content.whatsapp?.text ?? dto.content.text;
+    const windowOpen = (contact?.whatsappWindowOpenUntil?.getTime() ?? 0) > now.getTime();
+    if (text !== undefined && windowOpen) return {};
+    return {
+      whatsapp: {
+        code: 'TEMPLATE_NOT_APPROVED',
+        reason: `template ${template.name} (${template.language}) is ${template.status}`,
+      },
+    };
+  }
+
+  private render(
+    dto: SendMessageRequest,
+    channels: Channel[],
+    contact: ContactEntity | null,
+    stored: StoredTemplates,
+  ): NewMessage['content'] {
     const variables = dto.variables ?? {};
     const contactScope = contact
       ? {
@@ -227,28 +328,27 @@ export class MessageIntake {
 
     const content: NewMessage['content'] = {};
     for (const channel of channels) {
-      const own = dto.content[channel];
-      const field = own?.text !== undefined ? `content.${channel}.text` : 'content.text';
+      // A stored template gives the fields the message does not set itself.
+      const template = stored.content[channel];
+      const own = (template ? { ...template, ...withoutTemplate(dto.content[channel]) } : dto.content[channel]) as
+        (Record<string, unknown> & ContentFields) | undefined;
+      const from = (key: string) =>
+        template && own?.[key] === template[key] ? `content.${channel}.template` : `content.${channel}.${key}`;
+      const field = own?.text !== undefined ? from('text') : 'content.text';
       const body = text(own?.text ?? dto.content.text, field);
       const rendered: ChannelContent = {};
       if (body !== undefined) rendered.text = body;
-      if (channel === 'whatsapp' && dto.content.whatsapp?.template) {
-        const template = dto.content.whatsapp.template;
-        rendered.template = {
-          name: template.name,
-          language: template.language ?? 'en_US',
-          parameters: template.parameters,
-        };
+      if (channel === 'whatsapp' && dto.content.whatsapp?.template && stored.whatsapp) {
+        rendered.template = this.whatsappTemplate(stored.whatsapp, dto.content.whatsapp.template.parameters, text);
       }
-      if (channel === 'sms' && dto.content.sms?.template) rendered.template = { name: dto.content.sms.template };
       if (channel === 'viber') {
-        if (dto.content.viber?.imageUrl) rendered.imageUrl = dto.content.viber.imageUrl;
-        if (dto.content.viber?.button) rendered.button = dto.content.viber.button;
+        if (own?.imageUrl) rendered.imageUrl = own.imageUrl;
+        if (own?.button) rendered.button = own.button;
       }
-      if (channel === 'rcs' && dto.content.rcs?.suggestions) rendered.suggestions = dto.content.rcs.suggestions;
+      if (channel === 'rcs' && own?.suggestions) rendered.suggestions = own.suggestions;
       if (channel === 'email') {
-        rendered.subject = text(dto.content.email?.subject, 'content.email.subject');
-        rendered.html = text(dto.content.email?.html, 'content.email.html');
+        rendered.subject = text(own?.subject, from('subject'));
+        rendered.html = text(own?.html, from('html'));
         if (rendered.subject === undefined)
           details.push({ field: 'content.email.subject', issue: 'required when email is a channel' });
         if (rendered.text === undefined && rendered.html !== undefined) delete rendered.text;
@@ -275,6 +375,64 @@ export class MessageIntake {
     if (details.length) throw HeraldError.validation(details);
     return content;
   }
+
+  /**
+   * A stored WhatsApp template as the message sends it: `{{variables}}` in its parameters filled, and the
+   * parameters matched against the template's placeholders (422 TEMPLATE_PARAMETERS_MISMATCH names the template).
+   */
+  private whatsappTemplate(
+    row: TemplateRow,
+    parameters: Record<string, unknown> | undefined,
+    text: (value: string | undefined, field: string) => string | undefined,
+  ): NonNullable<ChannelContent['template']> {
+    const fill = (value: unknown, field: string): unknown => {
+      if (typeof value === 'string') return text(value, field);
+      if (Array.isArray(value)) return value.map((item, i) => fill(item, `${field}[${i}]`));
+      if (value && typeof value === 'object' && !('type' in value)) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fill(v, `${field}.${k}`)]));
+      }
+      return value;
+    };
+    const filled =
+      parameters === undefined
+        ? undefined
+        : (fill(parameters, 'content.whatsapp.template.parameters') as Record<string, unknown>);
+    const issues = templateParameterIssues(
+      templateSlots(row.category ?? '', row.components ?? [], row.parameter_format ?? undefined),
+      filled,
+    );
+    if (issues.length) {
+      throw new HeraldError(
+        'TEMPLATE_PARAMETERS_MISMATCH',
+        `Template ${row.name} (${row.language}): ${issues.map((i) => `${i.field} ${i.issue}`).join('; ')}`,
+        issues.map((i) => ({
+          field: `content.whatsapp.template.parameters.${i.field}`,
+          issue: `${row.name}: ${i.issue}`,
+        })),
+      );
+    }
+    return { id: row.id, name: row.name, language: row.language, ...(filled ? { parameters: filled } : {}) };
+  }
+}
+
+interface StoredTemplates {
+  whatsapp?: TemplateRow;
+  content: Partial<Record<Channel, Record<string, unknown>>>;
+}
+
+type ContentFields = {
+  text?: string;
+  subject?: string;
+  html?: string;
+  imageUrl?: string;
+  button?: { text: string; url: string };
+  suggestions?: unknown[];
+};
+
+function withoutTemplate(content: object | undefined): Record<string, unknown> {
+  const { template: _template, ...rest } = (content ?? {}) as Record<string, unknown>;
+  void _template;
+  return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
 }
 
 export { addressFor };

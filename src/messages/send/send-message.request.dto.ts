@@ -41,9 +41,20 @@ export class RecipientDto {
 }
 
 export class TemplateRefDto {
-  @ApiProperty({ example: 'cart_reminder' }) @IsString() @MaxLength(512) name: string;
-  @ApiPropertyOptional({ example: 'en_US' }) @IsOptional() @IsString() @MaxLength(15) language?: string;
-  @ApiPropertyOptional({ example: { body: ['Ana', 'https://shop.example/cart/1'] } })
+  @ApiProperty({ example: 'cart_reminder', description: 'A WhatsApp template registered with POST /v1/templates' })
+  @IsString()
+  @MaxLength(512)
+  name: string;
+  @ApiPropertyOptional({ example: 'en_US', description: 'Needed when the template exists in several languages' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(15)
+  language?: string;
+  @ApiPropertyOptional({
+    example: { body: ['{{name}}', 'https://shop.example/cart/1'] },
+    description:
+      '{header?, body?: [...] (or {name: value} for NAMED templates), buttons?: [...]}; strings may use {{variables}}',
+  })
   @IsOptional()
   @IsObject()
   parameters?: Record<string, unknown>;
@@ -53,13 +64,19 @@ export class TextContentDto {
   @ApiPropertyOptional({ example: 'Hi {{name}}' }) @IsOptional() @IsString() @MaxLength(4096) text?: string;
 }
 
-export class SmsContentDto extends TextContentDto {
-  @ApiPropertyOptional({ description: 'A stored template name (issue: templates)' })
+/** Content that may name a stored template (POST /v1/templates with this channel) instead of, or beside, inline fields. */
+export class NamedTemplateContentDto extends TextContentDto {
+  @ApiPropertyOptional({
+    example: 'cart_reminder_sms',
+    description: "A stored template's name; inline fields given beside it win over the template's",
+  })
   @IsOptional()
   @IsString()
   @MaxLength(512)
   template?: string;
 }
+
+export class SmsContentDto extends NamedTemplateContentDto {}
 
 export class WhatsAppContentDto extends TextContentDto {
   @ApiPropertyOptional({ type: TemplateRefDto })
@@ -74,12 +91,12 @@ export class ButtonDto {
   @ApiProperty() @IsString() @IsUrl({ require_protocol: true }) url: string;
 }
 
-export class ViberContentDto extends TextContentDto {
+export class ViberContentDto extends NamedTemplateContentDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @IsUrl({ require_protocol: true }) imageUrl?: string;
   @ApiPropertyOptional({ type: ButtonDto }) @IsOptional() @ValidateNested() @Type(() => ButtonDto) button?: ButtonDto;
 }
 
-export class RcsContentDto extends TextContentDto {
+export class RcsContentDto extends NamedTemplateContentDto {
   @ApiPropertyOptional({ example: [{ reply: { text: 'Yes', postbackData: 'yes' } }] })
   @IsOptional()
   @IsArray()
@@ -87,7 +104,7 @@ export class RcsContentDto extends TextContentDto {
   suggestions?: unknown[];
 }
 
-export class EmailContentDto extends TextContentDto {
+export class EmailContentDto extends NamedTemplateContentDto {
   @ApiPropertyOptional({ example: 'Your cart' }) @IsOptional() @IsString() @MaxLength(998) subject?: string;
   @ApiPropertyOptional({ example: '<p>Hi {{name}}</p>' }) @IsOptional() @IsString() @MaxLength(512_000) html?: string;
 }

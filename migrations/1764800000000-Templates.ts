@@ -32,7 +32,10 @@ export class Templates1764800000000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(`CREATE UNIQUE INDEX templates_name ON templates (workspace_id, channel, name, language)`);
+    // A deleted template keeps its row and history; its name may be registered again.
+    await q.query(
+      `CREATE UNIQUE INDEX templates_name ON templates (workspace_id, channel, name, language) WHERE status <> 'DELETED'`,
+    );
     await q.query(`CREATE INDEX templates_list ON templates (workspace_id, id DESC)`);
     await q.query(`CREATE INDEX templates_pending ON templates (status_at) WHERE status = 'PENDING'`);
     await q.query(

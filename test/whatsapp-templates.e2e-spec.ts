@@ -381,8 +381,27 @@ describe('WhatsApp templates against the Graph API', () => {
     expect((await template(created.id)).status).toBe('APPROVED');
   });
 
+  it('should delete a template at Meta, keep its history, refuse sends and let the name be registered again', async () => {
+    const created = await approved(utility('to_delete'));
+    expect((await herald.request('DELETE', `/v1/templates/${created.id}`, { key })).status).toBe(204);
+    const call = graph.seen.filter((r) => r.method === 'DELETE').at(-1)!;
+    expect([call.query.get('name'), call.query.get('hsm_id')]).toEqual(['to_delete', created.providerTemplateId]);
+    const now = await template(created.id);
+    expect(now.status).toBe('DELETED');
+    expect(now.history.at(-1)).toMatchObject({ source: 'api', event: 'DELETED', previousStatus: 'APPROVED' });
+    const refused = await send({
+      to: { phone: '+447700900370' },
+      channels: ['whatsapp'],
+      content: { whatsapp: { template: { name: 'to_delete', parameters: { body: ['A-1', 'Friday'] } } } },
+    });
+    expect(refused.body.error.code).toBe('TEMPLATE_NOT_APPROVED');
+    const again = await register(utility('to_delete'));
+    expect(again.status).toBe(201);
+    expect(again.body.id).not.toBe(created.id);
+  });
+
   it('should apply a webhook that beat the create answer once the template exists', async () => {
-    const nextId = String(Math.max(...graph.templates.map((t) => Number(t.id))) + 1);
+    const nextId = graph.nextTemplateId();
     clock = Math.max(clock + 1, Math.floor(Date.now() / 1000));
     const early = signedNotification(
       SECRET,

@@ -4,7 +4,7 @@ import {
   templateDefinitionIssues,
   type TemplateDefinition,
 } from '#libs/channels/src/whatsapp-cloud/index.js';
-import { CHANNELS, type Channel } from '#libs/core/src/index.js';
+import { CHANNELS, normalizeLanguage, type Channel } from '#libs/core/src/index.js';
 import type { ErrorDetail } from '../common/herald-error.js';
 
 /** The body of POST /v1/templates, for the OpenAPI document; validation is by hand below (Meta's format). */
@@ -121,7 +121,7 @@ export function parseTemplateRequest(body: unknown): TemplateRequest | ErrorDeta
   return {
     channel: channel as Exclude<Channel, 'whatsapp'>,
     name: body.name as string,
-    language: (body.language as string | undefined) ?? '',
+    language: body.language === undefined ? '' : normalizeLanguage(body.language as string),
     content: body.content as Record<string, unknown>,
   };
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { TEMPLATE_STATUSES } from '#libs/channels/src/whatsapp-cloud/index.js';
 import { CHANNELS } from '#libs/core/src/index.js';
@@ -81,5 +81,16 @@ export class TemplatesController {
   async get(@WorkspaceId() workspaceId: string, @Param('id') id: string) {
     if (!TEMPLATE_ID.test(id)) throw HeraldError.notFound('Template');
     return this.templates.get(workspaceId, id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({
+    summary:
+      'Deletes a template: a WhatsApp one at Meta, then DELETED here with its history kept (Meta does not let a deleted name be reused for 30 days); stored content is removed',
+  })
+  async delete(@WorkspaceId() workspaceId: string, @Param('id') id: string): Promise<void> {
+    if (!TEMPLATE_ID.test(id)) throw HeraldError.notFound('Template');
+    await this.templates.delete(workspaceId, id);
   }
 }

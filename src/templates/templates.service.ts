@@ -245,6 +245,33 @@ export class TemplatesService {
     });
   }
 
+  /**
+   * Deletes a template: at Meta first for a WhatsApp one (then DELETED here, history kept), at once for stored
+   * content. Deleting a deleted template is a no-op.
+   */
+  async delete(workspaceId: string, id: string): Promise<void> {
+    const row = await this.store.find(this.db.manager, workspaceId, id);
+    if (!row) throw HeraldError.notFound('Template');
+    if (row.channel !== 'whatsapp') return this.store.remove(this.db.manager, workspaceId, id);
+    if (row.status === 'DELETED') return;
+    if (row.provider === WHATSAPP_CLOUD_PROVIDER) {
+      await this.gateway.delete(row.name, row.provider_template_id ?? undefined);
+    }
+    await this.db.transaction(async (manager) => {
+      const locked = await this.store.find(manager, workspaceId, id, true);
+      if (!locked) return;
+      await this.store.applyChange(manager, locked, {
+        source: 'api',
+        // Our own deletion at Meta is the newest thing known about it, whatever Meta's clock said before.
+        at: new Date(Math.max(Date.now(), new Date(locked.status_at).getTime())),
+        event: 'DELETED',
+        status: 'DELETED',
+        reason: 'deleted through the API',
+        dedupeKey: 'api-delete',
+      });
+    });
+  }
+
   async get(workspaceId: string, id: string): Promise<TemplateView & { history: TemplateHistoryView[] }> {
     const row = await this.store.find(this.db.manager, workspaceId, id);
     if (!row) throw HeraldError.notFound('Template');

@@ -67,7 +67,7 @@ export class TemplatesStore {
                               components, parameter_format, content, provider, provider_template_id)
        VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $6::text IS NULL THEN NULL ELSE $7::timestamptz END, $8, $7, $9,
                $10, $11, $12, $13, $14)
-       ON CONFLICT (workspace_id, channel, name, language) DO NOTHING
+       ON CONFLICT (workspace_id, channel, name, language) WHERE status <> 'DELETED' DO NOTHING
        RETURNING ${COLUMNS}`,
       [
         row.id,
@@ -105,13 +105,14 @@ export class TemplatesStore {
     language: string,
   ): Promise<TemplateRow | null> {
     const rows: TemplateRow[] = await manager.query(
-      `SELECT ${COLUMNS} FROM templates WHERE workspace_id = $1 AND channel = $2 AND name = $3 AND language = $4`,
+      `SELECT ${COLUMNS} FROM templates
+        WHERE workspace_id = $1 AND channel = $2 AND name = $3 AND language = $4 AND status <> 'DELETED'`,
       [workspaceId, channel, name, language],
     );
     return rows[0] ?? null;
   }
 
-  /** The templates a batch of sends names: every language of each (channel, name). */
+  /** The templates a send names: every language of each (channel, name); a deleted one only when no live one is left. */
   async forSend(
     manager: EntityManager,
     workspaceId: string,
@@ -119,9 +120,10 @@ export class TemplatesStore {
   ): Promise<TemplateRow[]> {
     if (!refs.length) return [];
     return manager.query(
-      `SELECT t.* FROM templates t
+      `SELECT DISTINCT ON (t.channel, t.name, t.language) t.* FROM templates t
          JOIN unnest($2::text[], $3::text[]) AS r(channel, name) ON t.channel = r.channel AND t.name = r.name
-        WHERE t.workspace_id = $1`,
+        WHERE t.workspace_id = $1
+        ORDER BY t.channel, t.name, t.language, t.status = 'DELETED', t.id DESC`,
       [workspaceId, refs.map((r) => r.channel), refs.map((r) => r.name)],
     );
   }
@@ -233,6 +235,11 @@ export class TemplatesStore {
       ),
     );
     return updated;
+  }
+
+  /** Content templates have no provider life cycle: deleting one removes it. */
+  async remove(manager: EntityManager, workspaceId: string, id: string): Promise<void> {
+    await manager.query(`DELETE FROM templates WHERE workspace_id = $1 AND id = $2`, [workspaceId, id]);
   }
 
   async updateComponents(

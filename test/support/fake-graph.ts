@@ -131,6 +131,8 @@ export async function fakeGraph(options: { token: string; wabaId: string; phoneN
     templates,
     state,
     maxListsInFlight: () => maxListsInFlight,
+    /** The id the next created template will get. */
+    nextTemplateId: () => String(nextId),
     sends: () => seen.filter((r) => r.path.endsWith('/messages')).map((r) => JSON.parse(r.body) as Record<string, any>),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -5,3 +5,4 @@ export * from './render.js';
 export * from './sms-segments.js';
 export * from './token-bucket.js';
 export * from './rate-card.js';
+export * from './language.js';

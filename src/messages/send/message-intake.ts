@@ -11,6 +11,7 @@ import {
   isChannel,
   isEmail,
   lookupPath,
+  normalizeLanguage,
   normalizePhone,
   parseDuration,
   renderTemplate,
@@ -261,7 +262,7 @@ export class MessageIntake {
           });
         continue;
       }
-      const locale = contact?.locale?.replace('-', '_');
+      const locale = contact?.locale ? normalizeLanguage(contact.locale) : undefined;
       const row =
         candidates.find((c) => locale && c.language === locale) ??
         candidates.find((c) => locale && c.language && locale.startsWith(`${c.language}_`)) ??
@@ -342,10 +343,17 @@ export class MessageIntake {
         rendered.template = this.whatsappTemplate(stored.whatsapp, dto.content.whatsapp.template.parameters, text);
       }
       if (channel === 'viber') {
-        if (own?.imageUrl) rendered.imageUrl = own.imageUrl;
-        if (own?.button) rendered.button = own.button;
+        if (own?.imageUrl) rendered.imageUrl = text(own.imageUrl, from('imageUrl'));
+        if (own?.button) {
+          rendered.button = {
+            text: text(own.button.text, from('button'))!,
+            url: text(own.button.url, from('button'))!,
+          };
+        }
       }
-      if (channel === 'rcs' && own?.suggestions) rendered.suggestions = own.suggestions;
+      if (channel === 'rcs' && own?.suggestions) {
+        rendered.suggestions = deepRender(own.suggestions, (value) => text(value, from('suggestions'))) as unknown[];
+      }
       if (channel === 'email') {
         rendered.subject = text(own?.subject, from('subject'));
         rendered.html = text(own?.html, from('html'));
@@ -428,6 +436,16 @@ type ContentFields = {
   button?: { text: string; url: string };
   suggestions?: unknown[];
 };
+
+/** Every string inside a JSON value through `render` (RCS suggestions carry text and postback data). */
+function deepRender(value: unknown, render: (value: string) => string | undefined): unknown {
+  if (typeof value === 'string') return render(value);
+  if (Array.isArray(value)) return value.map((item) => deepRender(item, render));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, deepRender(v, render)]));
+  }
+  return value;
+}
 
 function withoutTemplate(content: object | undefined): Record<string, unknown> {
   const { template: _template, ...rest } = (content ?? {}) as Record<string, unknown>;

@@ -77,6 +77,24 @@ describe('WhatsApp templates against the Graph API', () => {
     );
   };
 
+  /** A signed inbound WhatsApp message from `from` (digits): it opens that contact's 24 h window. */
+  const customerWroteIn = async (from: string) => {
+    const inbound = signedNotification(SECRET, WABA, 'messages', {
+      messaging_product: 'whatsapp',
+      metadata: { display_phone_number: '15550000000', phone_number_id: PHONE_ID },
+      messages: [
+        {
+          from,
+          id: `wamid.IN${from}`,
+          timestamp: String(Math.floor(Date.now() / 1000)),
+          type: 'text',
+          text: { body: 'Hi' },
+        },
+      ],
+    });
+    expect((await herald.request('POST', '/webhooks/whatsapp', inbound)).status).toBe(200);
+  };
+
   const approved = async (body: Record<string, unknown>) => {
     const created = await register(body);
     expect(created.status).toBe(201);
@@ -507,20 +525,7 @@ describe('WhatsApp templates against the Graph API', () => {
     });
     // The customer wrote in: a utility template inside the open window is free; marketing is not.
     await herald.request('PUT', '/v1/contacts/window-buyer', { key, body: { phone: '+447700900350' } });
-    const inbound = signedNotification(SECRET, WABA, 'messages', {
-      messaging_product: 'whatsapp',
-      metadata: { display_phone_number: '15550000000', phone_number_id: PHONE_ID },
-      messages: [
-        {
-          from: '447700900350',
-          id: 'wamid.IN350',
-          timestamp: String(Math.floor(Date.now() / 1000)),
-          type: 'text',
-          text: { body: 'Where is my order?' },
-        },
-      ],
-    });
-    expect((await herald.request('POST', '/webhooks/whatsapp', inbound)).status).toBe(200);
+    await customerWroteIn('447700900350');
     expect(await deliver({ contactId: 'window-buyer' }, 'price_utility', orderParameters)).toEqual({
       amount: '0',
       currency: 'USD',
@@ -571,20 +576,7 @@ describe('WhatsApp templates against the Graph API', () => {
       template: { name: 'window_choice' },
     });
     await herald.request('PUT', '/v1/contacts/window-text', { key, body: { phone: '+447700900361' } });
-    const inbound = signedNotification(SECRET, WABA, 'messages', {
-      messaging_product: 'whatsapp',
-      metadata: { display_phone_number: '15550000000', phone_number_id: PHONE_ID },
-      messages: [
-        {
-          from: '447700900361',
-          id: 'wamid.IN361',
-          timestamp: String(Math.floor(Date.now() / 1000)),
-          type: 'text',
-          text: { body: 'Hi' },
-        },
-      ],
-    });
-    expect((await herald.request('POST', '/webhooks/whatsapp', inbound)).status).toBe(200);
+    await customerWroteIn('447700900361');
     expect(await sentAs({ contactId: 'window-text' })).toMatchObject({
       type: 'text',
       text: { body: 'Order A-1 has shipped' },

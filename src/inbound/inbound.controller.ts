@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { CHANNELS } from '#libs/core/src/index.js';
 import { ApiKeyGuard, WorkspaceId } from '../auth/auth.guards.js';
 import { HeraldError, type ErrorDetail } from '../common/herald-error.js';
+import { scopedWhere } from '../database/sql.js';
 
 @ApiTags('inbound')
 @ApiBearerAuth()
@@ -29,12 +30,8 @@ export class InboundController {
       if (typeof value !== 'string') details.push({ field: name, issue: 'give it once' });
       return typeof value === 'string' ? value : undefined;
     };
-    const where = ['workspace_id = $1'];
-    const params: unknown[] = [workspaceId];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
+    const where = scopedWhere(workspaceId);
+    const add = where.add;
     const channel = text('channel');
     if (channel !== undefined) {
       if ((CHANNELS as readonly string[]).includes(channel)) add('channel = ?', channel);
@@ -63,11 +60,11 @@ export class InboundController {
       else add('id < ?', id);
     }
     if (details.length) throw HeraldError.validation(details);
-    params.push(limit + 1);
+    const limitParam = where.param(limit + 1);
     const rows: Record<string, unknown>[] = await this.db.query(
       `SELECT id, channel, provider, provider_message_id, from_address, to_address, text, contact_id, received_at
-         FROM inbound_messages WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${params.length}`,
-      params,
+         FROM inbound_messages WHERE ${where.sql} ORDER BY id DESC LIMIT ${limitParam}`,
+      where.params,
     );
     const page = rows.slice(0, limit).map((row) => ({
       id: row.id,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Channel } from '#libs/core/src/index.js';
-import { returned } from '../database/sql.js';
+import { returned, scopedWhere } from '../database/sql.js';
 
 export interface TemplateRow {
   id: string;
@@ -133,20 +133,15 @@ export class TemplatesStore {
     workspaceId: string,
     filter: { status?: string; name?: string; channel?: string; before?: string; limit: number },
   ): Promise<TemplateRow[]> {
-    const where = ['workspace_id = $1'];
-    const params: unknown[] = [workspaceId];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (filter.status) add('status = ?', filter.status);
-    if (filter.name) add('name = ?', filter.name);
-    if (filter.channel) add('channel = ?', filter.channel);
-    if (filter.before) add('id < ?', filter.before);
-    params.push(filter.limit);
+    const where = scopedWhere(workspaceId);
+    if (filter.status) where.add('status = ?', filter.status);
+    if (filter.name) where.add('name = ?', filter.name);
+    if (filter.channel) where.add('channel = ?', filter.channel);
+    if (filter.before) where.add('id < ?', filter.before);
+    const limit = where.param(filter.limit);
     return manager.query(
-      `SELECT ${COLUMNS} FROM templates WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${params.length}`,
-      params,
+      `SELECT ${COLUMNS} FROM templates WHERE ${where.sql} ORDER BY id DESC LIMIT ${limit}`,
+      where.params,
     );
   }
 

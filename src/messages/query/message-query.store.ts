@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { HeraldError } from '../../common/herald-error.js';
+import { scopedWhere } from '../../database/sql.js';
 
 const iso = (value: Date | string | null): string | null => (value === null ? null : new Date(value).toISOString());
 
@@ -52,22 +53,17 @@ export class MessageQueryStore {
     workspaceId: string,
     filter: ListFilter,
   ): Promise<{ data: Omit<MessageView, 'attempts' | 'events'>[]; nextCursor: string | null }> {
-    const where = ['workspace_id = $1'];
-    const params: unknown[] = [workspaceId];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (filter.status) add('status = ?', filter.status);
-    if (filter.channel) add('channel = ?', filter.channel);
-    if (filter.reference) add('reference = ?', filter.reference);
-    if (filter.from) add('created_at >= ?', filter.from);
-    if (filter.to) add('created_at < ?', filter.to);
-    if (filter.cursor) add('id < ?', filter.cursor);
-    params.push(filter.limit + 1);
+    const where = scopedWhere(workspaceId);
+    if (filter.status) where.add('status = ?', filter.status);
+    if (filter.channel) where.add('channel = ?', filter.channel);
+    if (filter.reference) where.add('reference = ?', filter.reference);
+    if (filter.from) where.add('created_at >= ?', filter.from);
+    if (filter.to) where.add('created_at < ?', filter.to);
+    if (filter.cursor) where.add('id < ?', filter.cursor);
+    const limit = where.param(filter.limit + 1);
     const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT * FROM messages WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${params.length}`,
-      params,
+      `SELECT * FROM messages WHERE ${where.sql} ORDER BY id DESC LIMIT ${limit}`,
+      where.params,
     );
     const page = rows.slice(0, filter.limit).map((row) => {
       const { attempts: _a, events: _e, ...summary } = this.view({ ...row, attempt_rows: [], event_rows: [] });

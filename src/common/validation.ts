@@ -29,3 +29,16 @@ export function heraldValidationPipe(): ValidationPipe {
     },
   });
 }
+
+/**
+ * Reads optional single-valued query parameters: empty counts as absent, and a repeated one (`?a=1&a=2`,
+ * which arrives as an array) is recorded in `details` instead of being half-used.
+ */
+export function queryReader(query: Record<string, unknown>, details: ErrorDetail[]) {
+  return (name: string): string | undefined => {
+    const value = query[name];
+    if (value === undefined || value === '') return undefined;
+    if (typeof value !== 'string') details.push({ field: name, issue: 'give it once' });
+    return typeof value === 'string' ? value : undefined;
+  };
+}

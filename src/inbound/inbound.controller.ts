@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { CHANNELS } from '#libs/core/src/index.js';
 import { ApiKeyGuard, WorkspaceId } from '../auth/auth.guards.js';
 import { HeraldError, type ErrorDetail } from '../common/herald-error.js';
+import { queryReader } from '../common/validation.js';
 import { scopedWhere } from '../database/sql.js';
 
 @ApiTags('inbound')
@@ -24,12 +25,7 @@ export class InboundController {
   @ApiQuery({ name: 'cursor', required: false })
   async list(@WorkspaceId() workspaceId: string, @Query() query: Record<string, unknown>) {
     const details: ErrorDetail[] = [];
-    const text = (name: string): string | undefined => {
-      const value = query[name];
-      if (value === undefined || value === '') return undefined;
-      if (typeof value !== 'string') details.push({ field: name, issue: 'give it once' });
-      return typeof value === 'string' ? value : undefined;
-    };
+    const text = queryReader(query, details);
     const where = scopedWhere(workspaceId);
     const add = where.add;
     const channel = text('channel');

@@ -4,6 +4,7 @@ import { TEMPLATE_STATUSES } from '#libs/channels/src/whatsapp-cloud/index.js';
 import { CHANNELS } from '#libs/core/src/index.js';
 import { ApiKeyGuard, WorkspaceId } from '../auth/auth.guards.js';
 import { HeraldError, type ErrorDetail } from '../common/herald-error.js';
+import { queryReader } from '../common/validation.js';
 import { CreateTemplateRequest, parseTemplateRequest } from './create-template.request.js';
 import { TemplatesService, type SyncResult, type TemplateView } from './templates.service.js';
 
@@ -39,12 +40,7 @@ export class TemplatesController {
   @ApiQuery({ name: 'cursor', required: false })
   async list(@WorkspaceId() workspaceId: string, @Query() query: Record<string, unknown>) {
     const details: ErrorDetail[] = [];
-    const text = (name: string): string | undefined => {
-      const value = query[name];
-      if (value === undefined || value === '') return undefined;
-      if (typeof value !== 'string') details.push({ field: name, issue: 'give it once' });
-      return typeof value === 'string' ? value : undefined;
-    };
+    const text = queryReader(query, details);
     const status = text('status')?.toUpperCase();
     if (status !== undefined && !(TEMPLATE_STATUSES as readonly string[]).includes(status))
       details.push({ field: 'status', issue: `one of ${TEMPLATE_STATUSES.join(', ')}` });

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CHANNELS, MESSAGE_STATUSES } from '#libs/core/src/index.js';
 import { ApiKeyGuard, WorkspaceId } from '../../auth/auth.guards.js';
 import { HeraldError, type ErrorDetail } from '../../common/herald-error.js';
+import { queryReader } from '../../common/validation.js';
 import { MessageQueryStore, type ListFilter } from './message-query.store.js';
 
 @ApiTags('messages')
@@ -44,14 +45,7 @@ export class MessagesQueryController {
 
 export function parseListQuery(query: Record<string, string | string[] | undefined>): ListFilter {
   const details: ErrorDetail[] = [];
-  const one = (name: string): string | undefined => {
-    const value = query[name];
-    if (Array.isArray(value)) {
-      details.push({ field: name, issue: 'give it once' });
-      return undefined;
-    }
-    return value === '' ? undefined : value;
-  };
+  const one = queryReader(query, details);
   const filter: ListFilter = { limit: 50 };
   const status = one('status');
   if (status !== undefined) {

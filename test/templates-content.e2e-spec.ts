@@ -186,6 +186,42 @@ describe('content templates and the WhatsApp template sandbox', () => {
     expect(await rendered('coupon-ana', sent.body.id)).toEqual({ sms: { text: 'Use SAVE10 today, Ana' } });
   });
 
+  it("should accept API §4's example body as written: its unregistered WhatsApp template is skipped, Viber delivers", async () => {
+    const example = {
+      to: { contactId: 'cust-42', phone: '+447700900123', email: 'ana@example.com', viberId: '01234567890A=' },
+      channels: ['whatsapp', 'viber', 'rcs', 'sms', 'email'],
+      content: {
+        text: 'Hi {{name}}, your cart is waiting: {{cartUrl}}',
+        sms: { text: '…' },
+        whatsapp: {
+          template: { name: 'cart_reminder', language: 'en_US', parameters: { body: ['Ana', 'https://…'] } },
+        },
+        viber: {
+          text: '…',
+          imageUrl: 'https://shop.example/img.png',
+          button: { text: 'Open', url: 'https://shop.example/c' },
+        },
+        rcs: { text: '…', suggestions: [{ reply: { text: 'Yes', postbackData: 'yes' } }] },
+        email: { subject: 'Your cart', text: '…', html: '<p>…</p>' },
+      },
+      variables: { name: 'Ana', cartUrl: 'https://shop.example/cart/1' },
+      fallback: { after: '60s', successOn: 'delivered' },
+      validity: '1h',
+      callbackUrl: 'https://client.example/herald-status',
+      reference: 'order-1001',
+      metadata: { campaign: 'xmas' },
+    };
+    const sent = await send(example);
+    expect(sent.status).toBe(202);
+    const done = await ended(sent.body.id);
+    expect(done).toMatchObject({ status: 'delivered', channel: 'viber' });
+    expect(done.attempts[0]).toMatchObject({
+      channel: 'whatsapp',
+      status: 'skipped',
+      error: { code: 'TEMPLATE_NOT_APPROVED' },
+    });
+  });
+
   it('should refuse an unknown template name with 422 TEMPLATE_NOT_FOUND naming content.<channel>.template', async () => {
     const unknown = await send({
       to: { phone: '+447700900503' },

@@ -302,11 +302,30 @@ describe('WhatsApp templates against the Graph API', () => {
       channels: ['whatsapp'],
       content: { whatsapp: { template: { name: 'never_registered' } } },
     });
+    // Not registered: Herald cannot know it is APPROVED, so it counts as not approved (API §5).
     expect(unknown.status).toBe(422);
     expect(unknown.body.error).toMatchObject({
-      code: 'TEMPLATE_NOT_FOUND',
-      details: [{ field: 'content.whatsapp.template.name' }],
+      code: 'TEMPLATE_NOT_APPROVED',
+      details: [{ field: 'content.whatsapp.template' }],
     });
+    expect(unknown.body.error.message).toContain('never_registered is not registered');
+    const sends = graph.sends().length;
+    const cascade = await send({
+      to: { phone: '+447700900321' },
+      channels: ['whatsapp', 'sms'],
+      content: { text: 'Your order shipped', whatsapp: { template: { name: 'never_registered' } } },
+    });
+    expect(cascade.status).toBe(202);
+    const done = await eventually(
+      () => message(cascade.body.id),
+      (m) => m.status === 'delivered',
+    );
+    expect(done.attempts.map((a: { channel: string; status: string }) => [a.channel, a.status])).toEqual([
+      ['whatsapp', 'skipped'],
+      ['sms', 'delivered'],
+    ]);
+    expect(done.attempts[0].error).toMatchObject({ code: 'TEMPLATE_NOT_APPROVED' });
+    expect(graph.sends().length).toBe(sends);
   });
 
   it('should keep every status event value of Meta in the history, in time order', async () => {

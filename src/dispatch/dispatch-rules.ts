@@ -109,7 +109,10 @@ function templateBlock(message: DispatchMessage): PlannerInput['blocked'] {
   return {
     whatsapp: {
       code: 'TEMPLATE_NOT_APPROVED',
-      reason: `template ${template.name} (${template.language}) is ${template.status}`,
+      reason:
+        template.status === 'NOT_REGISTERED'
+          ? `template ${template.name} is not registered`
+          : `template ${template.name} (${template.language}) is ${template.status}`,
     },
   };
 }

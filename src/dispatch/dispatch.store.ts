@@ -74,7 +74,10 @@ export class DispatchStore {
               m.fallback_after_ms, m.valid_until, m.created_at, COALESCE(c.consent, '{}') AS consent,
               (m.content -> 'whatsapp' ? 'template') AND NOT (${WHATSAPP_TEXT_ALLOWED}) AS whatsapp_template,
               COALESCE(c.whatsapp_window_open_until > now(), false) AS whatsapp_window_open,
-              t.name AS template_name, t.language AS template_language, t.status AS template_status,
+              COALESCE(t.name, m.content #>> '{whatsapp,template,name}') AS template_name,
+              COALESCE(t.language, m.content #>> '{whatsapp,template,language}', '') AS template_language,
+              CASE WHEN t.id IS NOT NULL THEN t.status
+                   WHEN m.content -> 'whatsapp' ? 'template' THEN 'NOT_REGISTERED' END AS template_status,
               t.category AS template_category,
               COALESCE((SELECT json_agg(json_build_object('id', a.id, 'seq', a.seq, 'channel', a.channel, 'provider', a.provider,
                          'provider_message_id', a.provider_message_id, 'status', a.status, 'error', a.error, 'tries', a.tries,

@@ -161,7 +161,7 @@ export class MessageIntake {
     }
 
     const stored = await this.storedTemplates(workspaceId, dto, channels, contact);
-    const blocked = this.blockedChannels(dto, stored.whatsapp, contact, now);
+    const blocked = this.blockedChannels(dto, stored, contact, now);
     this.checkReachable(channels, recipient, contact, blocked);
     const content = this.render(dto, channels, contact, stored);
     return {
@@ -255,11 +255,8 @@ export class MessageIntake {
             field: 'content.whatsapp.template.language',
             issue: `${name} exists in ${candidates.map((c) => c.language).join(', ')}: say which`,
           });
-        else
-          details.push({
-            field: 'content.whatsapp.template.name',
-            issue: `no WhatsApp template ${name}${language ? ` in ${language}` : ''}: register it with POST /v1/templates`,
-          });
+        // Not registered: Herald cannot know it is APPROVED, so it is treated like one that is not (API §5).
+        else found.whatsappUnregistered = { name, language: language ?? '' };
         continue;
       }
       const locale = contact?.locale ? normalizeLanguage(contact.locale) : undefined;
@@ -277,21 +274,27 @@ export class MessageIntake {
     return found;
   }
 
-  /** WhatsApp is blocked for this message when its template is not APPROVED and free-form text cannot stand in. */
+  /**
+   * WhatsApp is blocked for this message when its template is not APPROVED (or not registered) and free-form
+   * text cannot stand in.
+   */
   private blockedChannels(
     dto: SendMessageRequest,
-    template: TemplateRow | undefined,
+    stored: StoredTemplates,
     contact: ContactEntity | null,
     now: Date,
   ): PlannerInput['blocked'] {
-    if (!template || template.status === 'APPROVED') return {};
+    const template = stored.whatsapp ?? stored.whatsappUnregistered;
+    if (!template || stored.whatsapp?.status === 'APPROVED') return {};
     const text = dto.content.whatsapp?.text ?? dto.content.text;
     const windowOpen = (contact?.whatsappWindowOpenUntil?.getTime() ?? 0) > now.getTime();
     if (text !== undefined && windowOpen) return {};
     return {
       whatsapp: {
         code: 'TEMPLATE_NOT_APPROVED',
-        reason: `template ${template.name} (${template.language}) is ${template.status}`,
+        reason: stored.whatsapp
+          ? `template ${template.name} (${template.language}) is ${stored.whatsapp.status}`
+          : `template ${template.name}${template.language ? ` (${template.language})` : ''} is not registered: register it with POST /v1/templates`,
       },
     };
   }
@@ -339,8 +342,11 @@ export class MessageIntake {
       const body = text(own?.text ?? dto.content.text, field);
       const rendered: ChannelContent = {};
       if (body !== undefined) rendered.text = body;
-      if (channel === 'whatsapp' && dto.content.whatsapp?.template && stored.whatsapp) {
-        rendered.template = this.whatsappTemplate(stored.whatsapp, dto.content.whatsapp.template.parameters, text);
+      if (channel === 'whatsapp' && dto.content.whatsapp?.template) {
+        const ref = dto.content.whatsapp.template;
+        rendered.template = this.whatsappTemplate(stored.whatsapp ?? null, ref, (value) =>
+          text(value, 'content.whatsapp.template.parameters'),
+        );
       }
       if (channel === 'viber') {
         if (own?.imageUrl) rendered.imageUrl = text(own.imageUrl, from('imageUrl'));
@@ -389,22 +395,19 @@ export class MessageIntake {
    * parameters matched against the template's placeholders (422 TEMPLATE_PARAMETERS_MISMATCH names the template).
    */
   private whatsappTemplate(
-    row: TemplateRow,
-    parameters: Record<string, unknown> | undefined,
-    text: (value: string | undefined, field: string) => string | undefined,
+    row: TemplateRow | null,
+    ref: { name: string; language?: string; parameters?: Record<string, unknown> },
+    render: (value: string) => string | undefined,
   ): NonNullable<ChannelContent['template']> {
-    const fill = (value: unknown, field: string): unknown => {
-      if (typeof value === 'string') return text(value, field);
-      if (Array.isArray(value)) return value.map((item, i) => fill(item, `${field}[${i}]`));
-      if (value && typeof value === 'object' && !('type' in value)) {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fill(v, `${field}.${k}`)]));
-      }
-      return value;
-    };
     const filled =
-      parameters === undefined
-        ? undefined
-        : (fill(parameters, 'content.whatsapp.template.parameters') as Record<string, unknown>);
+      ref.parameters === undefined ? undefined : (deepRender(ref.parameters, render) as Record<string, unknown>);
+    // An unregistered template never goes out (the dispatcher skips it); it is kept as the message named it.
+    if (!row)
+      return {
+        name: ref.name,
+        ...(ref.language ? { language: ref.language } : {}),
+        ...(filled ? { parameters: filled } : {}),
+      };
     const issues = templateParameterIssues(
       templateSlots(row.category ?? '', row.components ?? [], row.parameter_format ?? undefined),
       filled,
@@ -425,6 +428,7 @@ export class MessageIntake {
 
 interface StoredTemplates {
   whatsapp?: TemplateRow;
+  whatsappUnregistered?: { name: string; language: string };
   content: Partial<Record<Channel, Record<string, unknown>>>;
 }
 

@@ -44,7 +44,7 @@ export default defineConfig(
   },
   {
     // Tests read loosely-typed HTTP answers; `any` there is not a public surface.
-    files: ['test/**/*.ts', '**/*.spec.ts'],
+    files: ['test/**/*.ts', '**/*.spec.ts', '**/*.testing.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   prettier,

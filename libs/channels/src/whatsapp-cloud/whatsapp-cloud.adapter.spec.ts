@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { closedPort, json, startGraphServer, type GraphRequest } from './graph-server.testing.js';
 import { ChannelSendError, type ChannelContent, type SendRequest } from '../channel.port.js';
 import { WhatsAppCloudProvider, type WhatsAppCloudConfig } from './whatsapp-cloud.adapter.js';
 
@@ -11,49 +11,21 @@ const fixture = (name: string): any => JSON.parse(readFileSync(new URL(name, FIX
 const TOKEN = 'EAAG-test.token_123';
 const PHONE_NUMBER_ID = '106540352242922';
 
-interface Seen {
-  method: string;
-  url: string;
-  headers: IncomingMessage['headers'];
-  body: any;
-}
-
 /** A local Graph API stand-in: records each request and answers with the current `reply`. */
-let server: Server;
+let graph: Awaited<ReturnType<typeof startGraphServer>>;
 let graphUrl: string;
-let seen: Seen[];
+let seen: GraphRequest[];
 let reply: (res: ServerResponse) => void;
 
-const json =
-  (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  (res: ServerResponse) => {
-    res.writeHead(status, { 'content-type': 'application/json', ...headers });
-    res.end(JSON.stringify(body));
-  };
-
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      seen.push({
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body: text ? JSON.parse(text) : null,
-      });
-      reply(res);
-    });
+  graph = await startGraphServer((request, res) => {
+    seen.push(request);
+    reply(res);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  graphUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  graphUrl = graph.url;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => graph.close());
 
 beforeEach(() => {
   seen = [];
@@ -103,7 +75,7 @@ describe(WhatsAppCloudProvider.name, () => {
     expect(seen).toHaveLength(1);
     const [call] = seen;
     expect(call.method).toBe('POST');
-    expect(call.url).toBe(`/v23.0/${PHONE_NUMBER_ID}/messages`);
+    expect(call.path).toBe(`/v23.0/${PHONE_NUMBER_ID}/messages`);
     expect(call.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(call.headers['content-type']).toMatch(/^application\/json/);
     expect(call.body).toEqual({
@@ -132,7 +104,7 @@ describe(WhatsAppCloudProvider.name, () => {
       }),
     );
 
-    expect(seen[0].url).toBe(`/v23.0/${PHONE_NUMBER_ID}/messages`);
+    expect(seen[0].path).toBe(`/v23.0/${PHONE_NUMBER_ID}/messages`);
     expect(seen[0].body).toEqual({ ...fixture('whatsapp-send-template-text-request.json'), to: '16505551234' });
     expect(result.providerMessageId).toMatch(/^wamid\./);
   });
@@ -185,10 +157,7 @@ describe(WhatsAppCloudProvider.name, () => {
   });
 
   it('should turn a refused connection into TEMPORARY', async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((resolve) => closed.close(resolve));
+    const port = await closedPort();
 
     const { error } = await sendError(provider({ graphUrl: `http://127.0.0.1:${port}` }).send(request({ text: 'Hi' })));
     expect(error).toMatchObject({ kind: 'TEMPORARY', code: 'ECONNREFUSED', permanent: false });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { closedPort, json, startGraphServer, type GraphRequest } from './graph-server.testing.js';
 import { ChannelSendError } from '../channel.port.js';
 import { TemplateRefusedError, WhatsAppTemplateApi, type WhatsAppTemplateApiConfig } from './whatsapp-template-api.js';
 import type { TemplateDefinition } from './whatsapp-templates.js';
@@ -13,50 +13,22 @@ const TOKEN = 'EAAG-test.token_123';
 const WABA_ID = '102290129340398';
 const LIST_FIELDS = 'id,name,language,status,category,components,previous_category,parameter_format,rejected_reason';
 
-interface Seen {
-  method: string;
-  url: URL;
-  headers: IncomingMessage['headers'];
-  body: any;
-}
-
 /** A local Graph API stand-in: records each request and answers with the current `reply` (one per call). */
-let server: Server;
+let graph: Awaited<ReturnType<typeof startGraphServer>>;
 let graphUrl: string;
-let seen: Seen[];
+let seen: GraphRequest[];
 let replies: ((res: ServerResponse) => void)[];
 
-const json =
-  (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  (res: ServerResponse) => {
-    res.writeHead(status, { 'content-type': 'application/json', ...headers });
-    res.end(JSON.stringify(body));
-  };
-
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      seen.push({
-        method: req.method ?? '',
-        url: new URL(req.url ?? '/', 'http://graph.test'),
-        headers: req.headers,
-        body: text ? JSON.parse(text) : null,
-      });
-      const reply = replies.length > 1 ? replies.shift()! : replies[0];
-      reply(res);
-    });
+  graph = await startGraphServer((request, res) => {
+    seen.push(request);
+    const reply = replies.length > 1 ? replies.shift()! : replies[0];
+    reply(res);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  graphUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  graphUrl = graph.url;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => graph.close());
 
 beforeEach(() => {
   seen = [];
@@ -191,10 +163,7 @@ describe(WhatsAppTemplateApi.name, () => {
     });
 
     it('should turn a refused connection or a timeout into TEMPORARY', async () => {
-      const closed = createServer();
-      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-      const port = (closed.address() as AddressInfo).port;
-      await new Promise((resolve) => closed.close(resolve));
+      const port = await closedPort();
       const refused = await sendError(api({ graphUrl: `http://127.0.0.1:${port}` }).create(definition()));
       expect(refused.error).toMatchObject({ kind: 'TEMPORARY', code: 'ECONNREFUSED', permanent: false });
 

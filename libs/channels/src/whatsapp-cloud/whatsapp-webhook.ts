@@ -99,10 +99,25 @@ function templateId(value: unknown, rawBody: string): string | null {
   return exact.size === 1 ? [...exact][0] : String(value);
 }
 
-function templateStatusEvent(value: MetaTemplateChangeValue, entry: MetaEntry, rawBody: string): WebhookEvent | null {
+/** What both template webhooks say about the template and when; null without a usable template id. */
+function templateBase(value: MetaTemplateChangeValue, entry: MetaEntry, rawBody: string) {
   const providerTemplateId = templateId(value.message_template_id, rawBody);
+  if (!providerTemplateId) return null;
+  return {
+    provider: WHATSAPP_CLOUD_PROVIDER,
+    accountId: accountId(entry),
+    providerTemplateId,
+    name: nonEmpty(value.message_template_name) ?? '',
+    language: nonEmpty(value.message_template_language) ?? '',
+    at: unixSeconds(entry.time) ?? new Date(),
+    raw: value,
+  };
+}
+
+function templateStatusEvent(value: MetaTemplateChangeValue, entry: MetaEntry, rawBody: string): WebhookEvent | null {
+  const base = templateBase(value, entry, rawBody);
   const event = nonEmpty(value.event);
-  if (!providerTemplateId || !event) return null;
+  if (!base || !event) return null;
   const detail: NonNullable<TemplateStatusEvent['detail']> = {};
   const rejection = value.rejection_info;
   if (rejection && typeof rejection === 'object') {
@@ -121,38 +136,26 @@ function templateStatusEvent(value: MetaTemplateChangeValue, entry: MetaEntry, r
   const category = nonEmpty(value.message_template_category);
   return {
     kind: 'template-status',
-    provider: WHATSAPP_CLOUD_PROVIDER,
-    accountId: accountId(entry),
-    providerTemplateId,
-    name: nonEmpty(value.message_template_name) ?? '',
-    language: nonEmpty(value.message_template_language) ?? '',
+    ...base,
     event,
     reason: nonEmpty(value.reason) ?? null,
     ...(category ? { category } : {}),
     ...(Object.keys(detail).length ? { detail } : {}),
-    at: unixSeconds(entry.time) ?? new Date(),
-    raw: value,
   };
 }
 
 function templateCategoryEvent(value: MetaTemplateChangeValue, entry: MetaEntry, rawBody: string): WebhookEvent | null {
-  const providerTemplateId = templateId(value.message_template_id, rawBody);
+  const base = templateBase(value, entry, rawBody);
   const newCategory = nonEmpty(value.new_category);
-  if (!providerTemplateId || !newCategory) return null;
+  if (!base || !newCategory) return null;
   const previousCategory = nonEmpty(value.previous_category);
   const correctCategory = nonEmpty(value.correct_category);
   return {
     kind: 'template-category',
-    provider: WHATSAPP_CLOUD_PROVIDER,
-    accountId: accountId(entry),
-    providerTemplateId,
-    name: nonEmpty(value.message_template_name) ?? '',
-    language: nonEmpty(value.message_template_language) ?? '',
+    ...base,
     newCategory,
     ...(previousCategory ? { previousCategory } : {}),
     ...(correctCategory ? { correctCategory } : {}),
-    at: unixSeconds(entry.time) ?? new Date(),
-    raw: value,
   };
 }
 

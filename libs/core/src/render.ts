@@ -6,7 +6,8 @@ export type Lookup = (path: string) => unknown;
 export function lookupPath(source: unknown, path: string): unknown {
   let value: unknown = source;
   for (const part of path.split('.')) {
-    if (value === null || typeof value !== 'object') return undefined;
+    // Own keys only: `constructor` or `__proto__` in a path must not reach Object.prototype.
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, part)) return undefined;
     value = (value as Record<string, unknown>)[part];
   }
   return value;

@@ -8,6 +8,7 @@ import type { HeraldConfig } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
 import { ContactsModule } from './contacts/contacts.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
+import { EventsModule } from './events/events.module.js';
 import { DispatchModule } from './dispatch/dispatch.module.js';
 import { HealthController } from './health/health.controller.js';
 import { MessagesModule } from './messages/messages.module.js';
@@ -15,6 +16,7 @@ import { loggerParams } from './observability/logging.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { PricingModule } from './pricing/pricing.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
+import { TriggersModule } from './triggers/triggers.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { WorkspacesModule } from './workspaces/workspaces.module.js';
 
@@ -37,6 +39,8 @@ export class AppModule {
       WebhooksModule,
       PricingModule,
       TemplatesModule,
+      EventsModule,
+      TriggersModule,
     ];
     return { module: AppModule, imports, controllers: [HealthController] };
   }

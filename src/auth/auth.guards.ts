@@ -42,6 +42,30 @@ export class ApiKeyGuard implements CanActivate {
   }
 }
 
+/**
+ * Segment's HTTP sources send the write key as the Basic-auth user name (empty password); a Bearer key works too.
+ * Used only where API §7 says so (POST /v1/integrations/segment).
+ */
+@Injectable()
+export class WriteKeyGuard implements CanActivate {
+  constructor(private readonly keys: ApiKeysService) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<AuthedRequest>();
+    const header = request.headers.authorization;
+    const basic = typeof header === 'string' ? /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header) : null;
+    if (basic) {
+      const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+      const user = decoded.includes(':') ? decoded.slice(0, decoded.indexOf(':')) : decoded;
+      const found = user ? await this.keys.resolve(user) : null;
+      if (!found) throw new HeraldError('UNAUTHORIZED', 'The write key (Basic-auth user name) is not a valid API key');
+      request.auth = { workspaceId: found.workspaceId, keyId: found.keyId, admin: false };
+      return true;
+    }
+    return new ApiKeyGuard(this.keys).canActivate(context);
+  }
+}
+
 /** Admin routes: HERALD_ADMIN_TOKEN; without it configured, admin routes are disabled. */
 @Injectable()
 export class AdminGuard implements CanActivate {

@@ -3,6 +3,7 @@ import { InitialSchema1764770000000 } from '../../migrations/1764770000000-Initi
 import { InboundMessages1764780000000 } from '../../migrations/1764780000000-InboundMessages.js';
 import { RateCards1764790000000 } from '../../migrations/1764790000000-RateCards.js';
 import { Templates1764800000000 } from '../../migrations/1764800000000-Templates.js';
+import { Triggers1764810000000 } from '../../migrations/1764810000000-Triggers.js';
 import { ApiKeyEntity } from '../auth/api-key.entity.js';
 import { ContactEntity } from '../contacts/contact.entity.js';
 import { WorkspaceEntity } from '../workspaces/workspace.entity.js';
@@ -13,6 +14,7 @@ export const MIGRATIONS = [
   InboundMessages1764780000000,
   RateCards1764790000000,
   Templates1764800000000,
+  Triggers1764810000000,
 ];
 
 /** One definition for the app, the migration CLI and the tests. */

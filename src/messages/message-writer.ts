@@ -54,6 +54,9 @@ export class MessageWriter implements OnModuleDestroy {
       rows.map((m) => (m.metadata ? JSON.stringify(m.metadata) : null)),
       rows.map((m) => m.idempotencyKey),
       rows.map((m) => m.requestHash),
+      rows.map((m) => m.origin?.triggerId ?? null),
+      rows.map((m) => m.origin?.broadcastId ?? null),
+      rows.map((m) => m.origin?.firingId ?? null),
     ]);
     const createdAt = new Map(inserted.map((row) => [row.id, row.created_at]));
     if (inserted.length > 0) for (const listener of this.listeners) listener(inserted.length);
@@ -73,15 +76,17 @@ export class MessageWriter implements OnModuleDestroy {
 const INSERT_SQL = `
 WITH r AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                       $9::int[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])
+                       $9::int[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
+                       $17::text[], $18::text[], $19::text[])
     AS t(id, workspace_id, status, channels, contact_id, recipient, content, success_on, fallback_after_ms, valid_until,
-         send_at, callback_url, reference, metadata, idempotency_key, request_hash)
+         send_at, callback_url, reference, metadata, idempotency_key, request_hash, trigger_id, broadcast_id, firing_id)
 ), m AS (
   INSERT INTO messages (id, workspace_id, status, channels, contact_id, recipient, content, success_on, fallback_after_ms,
-                        valid_until, send_at, callback_url, reference, metadata, idempotency_key, request_hash, due_at)
+                        valid_until, send_at, callback_url, reference, metadata, idempotency_key, request_hash, due_at,
+                        trigger_id, broadcast_id, firing_id)
   SELECT id, workspace_id, status, string_to_array(channels, ','), contact_id, recipient::jsonb, content::jsonb, success_on,
          fallback_after_ms, valid_until, send_at, callback_url, reference, metadata::jsonb, idempotency_key, request_hash,
-         COALESCE(send_at, now())
+         COALESCE(send_at, now()), trigger_id, broadcast_id, firing_id
     FROM r
   ON CONFLICT (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
   RETURNING id, workspace_id, status, send_at, created_at

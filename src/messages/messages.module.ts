@@ -13,6 +13,6 @@ import { SendMessageUseCase } from './send/send-message.use-case.js';
   imports: [ContactsModule, TemplatesModule],
   controllers: [SendBatchController, SendMessageController, MessagesQueryController],
   providers: [MessageIntake, MessageWriter, MessageQueryStore, SendMessageUseCase],
-  exports: [MessageWriter],
+  exports: [MessageWriter, MessageIntake],
 })
 export class MessagesModule {}

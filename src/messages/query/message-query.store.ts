@@ -14,6 +14,9 @@ export interface MessageView {
   reference: string | null;
   metadata: Record<string, unknown> | null;
   to: Record<string, unknown> | null;
+  /** The trigger rule (or broadcast) and firing that made the message, when one did (API §7). */
+  trigger?: { id: string; firingId: string };
+  broadcast?: { id: string; firingId: string };
   sendAt: string | null;
   validUntil: string | null;
   attempts: Record<string, unknown>[];
@@ -154,6 +157,8 @@ export class MessageQueryStore {
       to: row.recipient
         ? { ...(row.contact_id ? { contactId: row.contact_id } : {}), ...(row.recipient as Record<string, unknown>) }
         : null,
+      ...(row.trigger_id ? { trigger: { id: row.trigger_id as string, firingId: row.firing_id as string } } : {}),
+      ...(row.broadcast_id ? { broadcast: { id: row.broadcast_id as string, firingId: row.firing_id as string } } : {}),
       sendAt: iso(row.send_at as Date | null),
       validUntil: iso(row.valid_until as Date | null),
       attempts,

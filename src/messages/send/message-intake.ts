@@ -50,6 +50,8 @@ export interface NewMessage {
   metadata: Record<string, unknown> | null;
   idempotencyKey: string | null;
   requestHash: string;
+  /** Set when a trigger or broadcast made the message (API §7): which one, and which firing. */
+  origin?: { triggerId: string | null; broadcastId: string | null; firingId: string };
 }
 
 /** Canonical JSON (sorted keys), so the same body hashes the same whatever the key order. */

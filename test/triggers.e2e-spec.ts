@@ -1,0 +1,273 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { eventually, startHerald, type TestHerald } from './support/herald.js';
+import { ownDatabase, useDatabase } from './support/processes.js';
+
+/**
+ * The triggers module against a real PostgreSQL (API §7), with windows of a few seconds: cart abandonment
+ * (absence matched on the cart, oncePer), count in a window, first occurrence, inactivity, conversion, and a
+ * broadcast reported beside them. Sends go through the sandbox, so their delivery is real too.
+ */
+describe('triggers', () => {
+  let herald: TestHerald;
+  let key: string;
+
+  beforeAll(async () => {
+    useDatabase(await ownDatabase('triggers'));
+    herald = await startHerald();
+    key = (await herald.createWorkspace('triggers')).apiKey;
+  });
+
+  afterAll(async () => {
+    await herald?.close();
+  });
+
+  const api = (method: string, path: string, body?: unknown, as = key) =>
+    herald.request(method, path, { key: as, ...(body === undefined ? {} : { body }) });
+  const contact = async (id: string, body: Record<string, unknown>) =>
+    expect((await api('PUT', `/v1/contacts/${id}`, body)).status).toBe(200);
+  const track = async (contactId: string, event: string, properties: Record<string, unknown> = {}, id?: string) => {
+    const answer = await api('POST', '/v1/events', { contactId, event, properties, ...(id ? { id } : {}) });
+    expect(answer.status).toBe(202);
+    return answer.body as { id: string; duplicate: boolean };
+  };
+  const createTrigger = async (body: Record<string, unknown>) => {
+    const answer = await api('POST', '/v1/triggers', body);
+    expect(answer.status).toBe(201);
+    return answer.body.id as string;
+  };
+  const firings = async (triggerId: string, contactId: string) =>
+    (await api('GET', `/v1/triggers/${triggerId}/firings?contactId=${contactId}`)).body.data as {
+      status: string;
+      reason: string | null;
+      messageId: string | null;
+      kind: string;
+      convertedAt: string | null;
+    }[];
+  const settled = (triggerId: string, contactId: string, n = 1) =>
+    eventually(
+      () => firings(triggerId, contactId),
+      (list) => list.length >= n && list.every((f) => f.status !== 'waiting'),
+      15_000,
+    );
+  const statuses = (list: { status: string; reason: string | null }[]) =>
+    list.map((f) => (f.reason ? `${f.status}:${f.reason}` : f.status)).sort();
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const sms = (text: string) => ({ channels: ['sms'], content: { text } });
+
+  describe('cart abandonment', () => {
+    let trigger: string;
+
+    beforeAll(async () => {
+      trigger = await createTrigger({
+        name: 'Cart abandonment',
+        when: { event: 'checkout_started', where: [{ path: 'properties.total', op: 'gte', value: 20 }] },
+        unless: { event: 'order_completed', within: '2s', matchOn: 'properties.cartId' },
+        send: sms('Your cart {{cartId}} is waiting: {{event.cartUrl}}'),
+        limits: { oncePer: 'properties.cartId' },
+        conversion: { event: 'order_completed', within: '1h' },
+      });
+    });
+
+    it('should send exactly once after the window when no order for that cart came', async () => {
+      await contact('cart-ana', { phone: '+447700900601' });
+      const started = Date.now();
+      await track('cart-ana', 'checkout_started', { cartId: 'c-1', total: 59.9, cartUrl: 'https://shop.example/c-1' });
+      await sleep(1000);
+      expect(await firings(trigger, 'cart-ana')).toMatchObject([{ status: 'waiting', kind: 'absence' }]);
+      const [fired] = await settled(trigger, 'cart-ana');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+      expect(fired).toMatchObject({ status: 'sent', messageId: expect.stringMatching(/^msg_/) });
+      const message = await eventually(
+        () => api('GET', `/v1/messages/${fired.messageId}`).then((r) => r.body),
+        (m) => m.status === 'delivered',
+      );
+      expect(message).toMatchObject({ status: 'delivered', channel: 'sms', trigger: { id: trigger } });
+      const exported = (await api('GET', '/v1/contacts/cart-ana/export')).body;
+      expect(exported.messages.map((m: { content: { sms: { text: string } } }) => m.content.sms.text)).toEqual([
+        'Your cart c-1 is waiting: https://shop.example/c-1',
+      ]);
+    });
+
+    it('should not send when the order for that cart comes inside the window', async () => {
+      await contact('cart-ben', { phone: '+447700900602' });
+      await track('cart-ben', 'checkout_started', { cartId: 'c-2', total: 30, cartUrl: 'https://shop.example/c-2' });
+      await track('cart-ben', 'order_completed', { cartId: 'c-2' });
+      const list = await settled(trigger, 'cart-ben');
+      await sleep(2500);
+      expect(statuses(await firings(trigger, 'cart-ben'))).toEqual(['canceled:exited']);
+      expect(list[0].messageId).toBeNull();
+    });
+
+    it('should still send when the order is for another cart', async () => {
+      await contact('cart-cy', { phone: '+447700900603' });
+      await track('cart-cy', 'checkout_started', { cartId: 'c-3', total: 30, cartUrl: 'https://shop.example/c-3' });
+      await track('cart-cy', 'order_completed', { cartId: 'c-other' });
+      expect(statuses(await settled(trigger, 'cart-cy'))).toEqual(['sent']);
+    });
+
+    it('should send once for a cart checked out twice (oncePer)', async () => {
+      await contact('cart-dee', { phone: '+447700900604' });
+      await track('cart-dee', 'checkout_started', { cartId: 'c-4', total: 30, cartUrl: 'https://shop.example/c-4' });
+      await track('cart-dee', 'checkout_started', { cartId: 'c-4', total: 35, cartUrl: 'https://shop.example/c-4' });
+      expect(statuses(await settled(trigger, 'cart-dee', 2))).toEqual(['sent', 'suppressed:once_per']);
+    });
+
+    it('should ignore a checkout the where filter excludes, and a replayed event id', async () => {
+      await contact('cart-eve', { phone: '+447700900605' });
+      await track('cart-eve', 'checkout_started', { cartId: 'c-5', total: 5, cartUrl: 'https://shop.example/c-5' });
+      const first = await track(
+        'cart-eve',
+        'checkout_started',
+        { cartId: 'c-6', total: 25, cartUrl: 'https://shop.example/c-6' },
+        'evt-fixed-1',
+      );
+      const again = await track(
+        'cart-eve',
+        'checkout_started',
+        { cartId: 'c-6', total: 25, cartUrl: 'https://shop.example/c-6' },
+        'evt-fixed-1',
+      );
+      expect(again).toEqual({ id: first.id, duplicate: true });
+      expect(statuses(await settled(trigger, 'cart-eve'))).toEqual(['sent']);
+    });
+
+    it('should mark the firing converted when the order comes after the reminder', async () => {
+      const [sent] = await firings(trigger, 'cart-ana');
+      expect(sent.convertedAt).toBeNull();
+      await track('cart-ana', 'order_completed', { cartId: 'c-1' });
+      const [converted] = await eventually(
+        () => firings(trigger, 'cart-ana'),
+        (list) => list[0]?.convertedAt !== null,
+      );
+      expect(converted.convertedAt).not.toBeNull();
+      const stats = (await api('GET', `/v1/triggers/${trigger}/stats`)).body;
+      // ana, cy, dee (once) and eve were sent; dee's second was suppressed; ana converted.
+      expect(stats).toMatchObject({
+        fired: 5,
+        sent: 4,
+        suppressed: { once_per: 1 },
+        converted: 1,
+        conversionRate: 0.25,
+        canceled: 1,
+      });
+    });
+  });
+
+  it('should send once for three page views of /pricing within the window, never for two', async () => {
+    const trigger = await createTrigger({
+      name: 'Pricing interest',
+      when: { event: 'page_view', where: [{ path: 'properties.path', op: 'eq', value: '/pricing' }] },
+      count: { atLeast: 3, within: '10s' },
+      send: sms('Questions about pricing?'),
+    });
+    await contact('views-three', { phone: '+447700900611' });
+    await contact('views-two', { phone: '+447700900612' });
+    for (const path of ['/pricing', '/about', '/pricing', '/pricing'])
+      await track('views-three', 'page_view', { path });
+    for (const path of ['/pricing', '/pricing', '/docs']) await track('views-two', 'page_view', { path });
+    expect(statuses(await settled(trigger, 'views-three'))).toEqual(['sent']);
+    await sleep(800);
+    expect(await firings(trigger, 'views-two')).toEqual([]);
+    expect(statuses(await firings(trigger, 'views-three'))).toEqual(['sent']);
+  });
+
+  it('should send on the first purchase only', async () => {
+    const trigger = await createTrigger({
+      name: 'First purchase',
+      when: { event: 'order_completed' },
+      first: true,
+      send: sms('Thanks for your first order'),
+    });
+    await contact('buyer', { phone: '+447700900621' });
+    await track('buyer', 'order_completed', { orderId: 1 });
+    expect(statuses(await settled(trigger, 'buyer'))).toEqual(['sent']);
+    await track('buyer', 'order_completed', { orderId: 2 });
+    await sleep(800);
+    expect(statuses(await firings(trigger, 'buyer'))).toEqual(['sent']);
+  });
+
+  it('should send after a period without any event, and push the period back on each event', async () => {
+    const trigger = await createTrigger({
+      name: 'Inactive',
+      inactivity: { for: '3s' },
+      send: sms('We miss you'),
+    });
+    await contact('idle-quiet', { phone: '+447700900631' });
+    await contact('idle-busy', { phone: '+447700900632' });
+    const started = Date.now();
+    await track('idle-quiet', 'login');
+    await track('idle-busy', 'login');
+    await sleep(2000);
+    await track('idle-busy', 'page_view', { path: '/home' });
+    const quiet = await settled(trigger, 'idle-quiet');
+    expect(statuses(quiet)).toEqual(['sent']);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
+    // idle-busy's clock restarted at the page view (2 s in), so nothing went at 3 s.
+    expect(statuses(await firings(trigger, 'idle-busy'))).toEqual(['waiting']);
+    expect(statuses(await settled(trigger, 'idle-busy'))).toEqual(['sent']);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(5000);
+    await sleep(500);
+    expect(statuses(await firings(trigger, 'idle-quiet'))).toEqual(['sent']);
+  });
+
+  it('should pause, resume, edit and delete a rule', async () => {
+    const trigger = await createTrigger({ name: 'Welcome', when: { event: 'signed_up' }, send: sms('Welcome') });
+    await contact('life-1', { phone: '+447700900641' });
+    expect((await api('POST', `/v1/triggers/${trigger}/pause`)).body.status).toBe('paused');
+    await track('life-1', 'signed_up');
+    await sleep(800);
+    expect(await firings(trigger, 'life-1')).toEqual([]);
+    expect((await api('POST', `/v1/triggers/${trigger}/resume`)).body.status).toBe('active');
+    const edited = await api('PATCH', `/v1/triggers/${trigger}`, { name: 'Welcome v2', delay: '1h' });
+    expect(edited.status).toBe(200);
+    expect(edited.body).toMatchObject({ name: 'Welcome v2', delay: '1h', when: { event: 'signed_up' } });
+    await track('life-1', 'signed_up');
+    expect(
+      statuses(
+        await eventually(
+          () => firings(trigger, 'life-1'),
+          (l) => l.length === 1,
+        ),
+      ),
+    ).toEqual(['waiting']);
+    expect((await api('DELETE', `/v1/triggers/${trigger}`)).status).toBe(204);
+    expect((await api('GET', `/v1/triggers/${trigger}`)).status).toBe(404);
+    const stats = await herald.request('GET', `/v1/reports/triggers`, { key });
+    const row = stats.body.rows.find((r: { id: string }) => r.id === trigger);
+    expect(row).toMatchObject({ type: 'trigger', name: 'Welcome v2', canceled: 1, fired: 0 });
+  });
+
+  it('should report a broadcast beside the triggers, with its conversions', async () => {
+    await contact('bc-1', { phone: '+447700900651', attributes: { plan: 'pro' } });
+    await contact('bc-2', { phone: '+447700900652', attributes: { plan: 'pro' } });
+    await contact('bc-3', { phone: '+447700900653', attributes: { plan: 'free' } });
+    const created = await api('POST', '/v1/broadcasts', {
+      name: 'Pro launch',
+      audience: { where: [{ path: 'attributes.plan', op: 'eq', value: 'pro' }] },
+      message: sms('New for pro users'),
+      conversion: { event: 'upgrade', within: '1h' },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    const done = await eventually(
+      () => api('GET', `/v1/broadcasts/${id}`).then((r) => r.body),
+      (b) => b.status === 'sent' && b.stats.sent === 2,
+    );
+    expect(done).toMatchObject({ audienceSize: 2, stats: { fired: 2, sent: 2 } });
+    await track('bc-2', 'upgrade');
+    const stats = await eventually(
+      () => api('GET', `/v1/broadcasts/${id}/stats`).then((r) => r.body),
+      (s) => s.converted === 1,
+    );
+    expect(stats).toMatchObject({ sent: 2, converted: 1, conversionRate: 0.5 });
+    const report = (await api('GET', '/v1/reports/triggers')).body.rows;
+    expect(report.find((r: { id: string }) => r.id === id)).toMatchObject({
+      type: 'broadcast',
+      name: 'Pro launch',
+      sent: 2,
+      converted: 1,
+      conversionRate: 0.5,
+    });
+    expect(report.some((r: { type: string }) => r.type === 'trigger')).toBe(true);
+  });
+});

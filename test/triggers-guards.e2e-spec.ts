@@ -1,0 +1,178 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DateTime } from 'luxon';
+import { Clock } from '../src/common/clock.js';
+import { eventually, startHerald, type TestHerald } from './support/herald.js';
+import { ownDatabase, useDatabase } from './support/processes.js';
+
+type Firing = {
+  status: string;
+  reason: string | null;
+  detail: string | null;
+  messageId: string | null;
+  delayed: { reason: string; until: string } | null;
+};
+
+/**
+ * The guards a firing passes before it sends (API §7): quiet hours in the contact's time zone delay it to the
+ * window's end (the engine's injected clock is moved forward to get there), the exit condition cancels a delayed
+ * send, and a rule cap, the workspace frequency cap, missing consent and a missing address suppress it with
+ * their reasons.
+ */
+describe('trigger guards', () => {
+  let herald: TestHerald;
+  let key: string;
+
+  beforeAll(async () => {
+    useDatabase(await ownDatabase('triggers-guards'));
+    herald = await startHerald();
+    key = (await herald.createWorkspace('guards')).apiKey;
+  });
+
+  afterAll(async () => {
+    await herald?.close();
+  });
+
+  const api = (method: string, path: string, body?: unknown, as = key) =>
+    herald.request(method, path, { key: as, ...(body === undefined ? {} : { body }) });
+  const contact = async (id: string, body: Record<string, unknown>, as = key) =>
+    expect((await api('PUT', `/v1/contacts/${id}`, body, as)).status).toBe(200);
+  const track = async (contactId: string, event: string, properties: Record<string, unknown> = {}, as = key) =>
+    expect((await api('POST', '/v1/events', { contactId, event, properties }, as)).status).toBe(202);
+  const createTrigger = async (body: Record<string, unknown>, as = key) => {
+    const answer = await api('POST', '/v1/triggers', body, as);
+    expect(answer.status).toBe(201);
+    return answer.body.id as string;
+  };
+  const firings = async (trigger: string, contactId: string, as = key) =>
+    (await api('GET', `/v1/triggers/${trigger}/firings?contactId=${contactId}`, undefined, as)).body.data as Firing[];
+  const settled = (trigger: string, contactId: string, n = 1, as = key) =>
+    eventually(
+      () => firings(trigger, contactId, as),
+      (list) => list.length >= n && list.every((f) => f.status !== 'waiting'),
+      15_000,
+    );
+  const outcomes = (list: Firing[]) => list.map((f) => (f.reason ? `${f.status}:${f.reason}` : f.status)).sort();
+  const sms = (text: string) => ({ channels: ['sms'], content: { text } });
+
+  describe('quiet hours', () => {
+    const zone = 'Asia/Tokyo';
+    let clock: Clock;
+    let windowEnd: DateTime;
+    let trigger: string;
+    const realNow = Clock.prototype.now;
+
+    beforeAll(async () => {
+      clock = herald.app.get(Clock);
+      // A window that holds "now" in Tokyo: from an hour ago to two hours ahead (local wall-clock minutes).
+      const local = DateTime.now().setZone(zone);
+      const from = local.minus({ hours: 1 }).toFormat('HH:mm');
+      const to = local.plus({ hours: 2 }).startOf('minute');
+      windowEnd = to;
+      trigger = await createTrigger({
+        name: 'Cart reminder, not at night',
+        when: { event: 'checkout_started' },
+        unless: { event: 'order_completed', within: '1s', matchOn: 'properties.cartId' },
+        send: sms('Your cart {{cartId}}'),
+        limits: { quietHours: { from, to: to.toFormat('HH:mm') } },
+      });
+    });
+
+    afterAll(() => {
+      clock.now = realNow;
+    });
+
+    it('should delay the send to the end of the window in the contact time zone, then send', async () => {
+      await contact('night-owl', { phone: '+447700900801', timezone: zone });
+      await contact('night-buyer', { phone: '+447700900802', timezone: zone });
+      await track('night-owl', 'checkout_started', { cartId: 'n-1' });
+      await track('night-buyer', 'checkout_started', { cartId: 'n-2' });
+      const delayed = await eventually(
+        () => firings(trigger, 'night-owl'),
+        (list) => list[0]?.delayed !== null && list[0]?.delayed !== undefined,
+      );
+      expect(delayed).toMatchObject([{ status: 'waiting', delayed: { reason: 'quiet_hours' } }]);
+      expect(new Date(delayed[0].delayed!.until).getTime()).toBe(windowEnd.toMillis());
+      await eventually(
+        () => firings(trigger, 'night-buyer'),
+        (list) => list[0]?.delayed !== null && list[0]?.delayed !== undefined,
+      );
+
+      // The window closed during quiet hours; the order then arrives before the delayed send: it is canceled.
+      await track('night-buyer', 'order_completed', { cartId: 'n-2' });
+      expect(outcomes(await settled(trigger, 'night-buyer'))).toEqual(['canceled:exited']);
+
+      // Move the engine's clock to just after the window's end: the delayed send goes.
+      const offset = windowEnd.toMillis() - Date.now() + 1000;
+      clock.now = () => new Date(Date.now() + offset);
+      const [sent] = await settled(trigger, 'night-owl');
+      expect(sent).toMatchObject({ status: 'sent', delayed: { reason: 'quiet_hours' } });
+      const message = await eventually(
+        () => api('GET', `/v1/messages/${sent.messageId}`).then((r) => r.body),
+        (m) => m.status === 'delivered',
+      );
+      expect(message).toMatchObject({ status: 'delivered', trigger: { id: trigger } });
+      clock.now = realNow;
+    });
+  });
+
+  it('should suppress a second send within the rule cap, with the reason', async () => {
+    const trigger = await createTrigger({
+      name: 'Clicked',
+      when: { event: 'clicked' },
+      send: sms('Thanks for clicking'),
+      limits: { cap: { max: 1, per: '1h' } },
+    });
+    await contact('capped', { phone: '+447700900811' });
+    await track('capped', 'clicked');
+    await track('capped', 'clicked');
+    await track('capped', 'clicked');
+    expect(outcomes(await settled(trigger, 'capped', 3))).toEqual(['sent', 'suppressed:cap', 'suppressed:cap']);
+    const stats = (await api('GET', `/v1/triggers/${trigger}/stats`)).body;
+    expect(stats).toMatchObject({ fired: 3, sent: 1, suppressed: { cap: 2 } });
+  });
+
+  it('should hold all triggered sends to a contact under the workspace frequency cap', async () => {
+    const own = (await herald.createWorkspace('frequency')).apiKey;
+    expect((await api('PUT', '/v1/settings/frequency-cap', { max: 1, per: '1h' }, own)).status).toBe(200);
+    const first = await createTrigger({ name: 'Visit A', when: { event: 'visited' }, send: sms('A') }, own);
+    const second = await createTrigger({ name: 'Visit B', when: { event: 'visited' }, send: sms('B') }, own);
+    await contact('busy', { phone: '+447700900821' }, own);
+    await track('busy', 'visited', {}, own);
+    const all = [...(await settled(first, 'busy', 1, own)), ...(await settled(second, 'busy', 1, own))];
+    expect(outcomes(all)).toEqual(['sent', 'suppressed:frequency_cap']);
+    // Another contact has its own allowance.
+    await contact('calm', { phone: '+447700900822' }, own);
+    await track('calm', 'visited', {}, own);
+    const calm = [...(await settled(first, 'calm', 1, own)), ...(await settled(second, 'calm', 1, own))];
+    expect(outcomes(calm)).toEqual(['sent', 'suppressed:frequency_cap']);
+    const report = (await api('GET', '/v1/reports/triggers', undefined, own)).body.rows;
+    const capped = report.reduce((n: number, r: { suppressedByReason: Record<string, number> }) => {
+      return n + (r.suppressedByReason.frequency_cap ?? 0);
+    }, 0);
+    expect(capped).toBe(2);
+  });
+
+  it('should drop channels without consent and suppress when none is left', async () => {
+    const smsOnly = await createTrigger({ name: 'SMS only', when: { event: 'opted' }, send: sms('Hi') });
+    const cascade = await createTrigger({
+      name: 'WhatsApp then SMS',
+      when: { event: 'opted' },
+      send: { channels: ['whatsapp', 'sms'], content: { text: 'Hi' } },
+    });
+    await contact('no-sms', { phone: '+447700900831', consent: { sms: false } });
+    await track('no-sms', 'opted');
+    const [refused] = await settled(smsOnly, 'no-sms');
+    expect(refused).toMatchObject({ status: 'suppressed', reason: 'no_consent' });
+    expect(refused.detail).toContain('sms');
+    const [sent] = await settled(cascade, 'no-sms');
+    expect(sent.status).toBe('sent');
+    const message = (await api('GET', `/v1/messages/${sent.messageId}`)).body;
+    expect(message.channels).toEqual(['whatsapp']);
+  });
+
+  it('should suppress a send to a contact with no address for the channels', async () => {
+    const trigger = await createTrigger({ name: 'Email only', when: { event: 'joined' }, send: sms('Hi') });
+    await track('no-phone', 'joined');
+    expect(outcomes(await settled(trigger, 'no-phone'))).toEqual(['suppressed:no_address']);
+  });
+});

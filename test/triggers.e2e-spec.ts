@@ -270,4 +270,23 @@ describe('triggers', () => {
     });
     expect(report.some((r: { type: string }) => r.type === 'trigger')).toBe(true);
   });
+  it("should export a contact's events and erase them with the contact (GDPR Art. 15, 17)", async () => {
+    const trigger = await createTrigger({ name: 'Erasable', when: { event: 'browsed' }, delay: '1h', send: sms('Hi') });
+    await contact('gdpr-1', { phone: '+447700900661' });
+    await track('gdpr-1', 'browsed', { path: '/shoes', email: 'private@example.com' });
+    await eventually(
+      () => firings(trigger, 'gdpr-1'),
+      (list) => list.length === 1,
+    );
+    const exported = (await api('GET', '/v1/contacts/gdpr-1/export')).body;
+    expect(exported.events).toMatchObject([
+      { event: 'browsed', source: 'api', properties: { path: '/shoes', email: 'private@example.com' } },
+    ]);
+    expect((await api('DELETE', '/v1/contacts/gdpr-1')).status).toBe(204);
+    await contact('gdpr-1', { phone: '+447700900661' });
+    expect((await api('GET', '/v1/contacts/gdpr-1/export')).body.events).toEqual([]);
+    // The waiting firing ended with the contact; the rule's counts keep it, without the person.
+    expect(await firings(trigger, 'gdpr-1')).toEqual([]);
+    expect((await api('GET', `/v1/triggers/${trigger}/stats`)).body).toMatchObject({ canceled: 1, pending: 0 });
+  });
 });

@@ -140,6 +140,21 @@ export class ContactsService {
                               AND m.erased_at IS NOT NULL AND a.raw IS NOT NULL`,
         [workspaceId],
       );
+      // What customers did (event properties may hold anything) goes; firings keep their counts, not the person.
+      await manager.query(`DELETE FROM events WHERE workspace_id = $1 AND contact_id = $2`, [workspaceId, externalId]);
+      for (const table of ['trigger_matches', 'trigger_contacts', 'firing_once']) {
+        await manager.query(`DELETE FROM ${table} WHERE workspace_id = $1 AND contact_id = $2`, [
+          workspaceId,
+          externalId,
+        ]);
+      }
+      await manager.query(
+        `UPDATE firings SET status = CASE WHEN status = 'waiting' THEN 'canceled' ELSE status END,
+                reason = CASE WHEN status = 'waiting' THEN 'contact_erased' ELSE reason END,
+                due_at = NULL, contact_id = 'erased:' || id, variables = NULL, match_key = NULL, updated_at = now()
+          WHERE workspace_id = $1 AND contact_id = $2`,
+        [workspaceId, externalId],
+      );
       await manager.getRepository(ContactEntity).delete({ id: contact.id, workspaceId });
     });
   }
@@ -157,6 +172,11 @@ export class ContactsService {
         ORDER BY m.id`,
       [workspaceId, externalId, contact.phone, contact.email, contact.viberId],
     );
-    return { contact: contactView(contact), messages, exportedAt: new Date().toISOString() };
+    const events: Record<string, unknown>[] = await this.db.query(
+      `SELECT id, name AS event, kind, properties, occurred_at AS "timestamp", source, received_at AS "receivedAt"
+         FROM events WHERE workspace_id = $1 AND contact_id = $2 ORDER BY occurred_at, id`,
+      [workspaceId, externalId],
+    );
+    return { contact: contactView(contact), messages, events, exportedAt: new Date().toISOString() };
   }
 }

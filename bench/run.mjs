@@ -4,6 +4,9 @@
 //   single     POST /v1/messages (Herald, role api)
 //   batch      POST /v1/messages/batch with 100 messages per request
 //   dispatch   accepted → submitted to the sandbox: a backlog drained by one worker process
+//   events     POST /v1/events with 100 events per request (10,000 contacts, created on first sight)
+//   evaluate   the trigger engine on that backlog: events evaluated against the workspace's rules by one worker
+//              (a count rule that matches every event, an absence rule and ten rules on other event names)
 //
 // DATABASE_URL picks the server; without it an embedded PostgreSQL is started in a temporary directory.
 // BENCH_SECONDS (default 10) and BENCH_CONNECTIONS (default 64) tune the HTTP runs; BENCH_BACKLOG (default 20000)
@@ -146,6 +149,104 @@ async function baseline(url, workspaceId) {
   return summary('baseline: node:http + 1 INSERT/request', result);
 }
 
+const eventBody = (k) => ({
+  contactId: `bench-${k % 10000}`,
+  event: 'page_view',
+  properties: { path: '/pricing', ref: `r-${k}` },
+});
+
+/** Events in through the API (role api), then evaluated by one worker process from the backlog. */
+async function triggersBench(url, client, children) {
+  const port = await freePort();
+  const api = startHerald(url, 'api', port);
+  children.push(api);
+  await waitForHttp(port);
+  const ws = await (
+    await fetch(`http://127.0.0.1:${port}/v1/workspaces`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bench-triggers' }),
+    })
+  ).json();
+  const headers = { authorization: `Bearer ${ws.apiKey}`, 'content-type': 'application/json' };
+  const sms = { channels: ['sms'], content: { text: 'hi' } };
+  const rules = [
+    {
+      name: 'pricing interest',
+      when: { event: 'page_view' },
+      count: { atLeast: 3, within: '1h' },
+      delay: '1h',
+      send: sms,
+    },
+    {
+      name: 'cart',
+      when: { event: 'checkout_started' },
+      unless: { event: 'order_completed', within: '2h', matchOn: 'properties.cartId' },
+      send: sms,
+    },
+    ...Array.from({ length: 10 }, (_, k) => ({ name: `other ${k}`, when: { event: `other_${k}` }, send: sms })),
+  ];
+  for (const rule of rules) {
+    const answer = await fetch(`http://127.0.0.1:${port}/v1/triggers`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(rule),
+    });
+    if (answer.status !== 201) throw new Error(`trigger: ${answer.status} ${await answer.text()}`);
+  }
+  let k = 0;
+  const events = summary(
+    'herald: POST /v1/events (100/request)',
+    await cannon({
+      url: `http://127.0.0.1:${port}/v1/events`,
+      method: 'POST',
+      headers,
+      connections: Math.max(4, CONNECTIONS / 8),
+      requests: [
+        {
+          setupRequest: (r) => ({
+            ...r,
+            body: JSON.stringify({ events: Array.from({ length: 100 }, () => eventBody(k++)) }),
+          }),
+        },
+      ],
+    }),
+    100,
+  );
+  await stop(api);
+  const backlog = Number(
+    (await client.query(`SELECT count(*) AS n FROM events WHERE workspace_id = $1 AND processed_at IS NULL`, [ws.id]))
+      .rows[0].n,
+  );
+  const started = Date.now();
+  const worker = startHerald(url, 'worker', 3001);
+  children.push(worker);
+  let left = backlog;
+  while (left > 0 && Date.now() < started + 300_000) {
+    await new Promise((r) => setTimeout(r, 200));
+    left = Number(
+      (await client.query(`SELECT count(*) AS n FROM events WHERE workspace_id = $1 AND processed_at IS NULL`, [ws.id]))
+        .rows[0].n,
+    );
+  }
+  const seconds = (Date.now() - started) / 1000;
+  await stop(worker);
+  const firings = Number(
+    (await client.query(`SELECT count(*) AS n FROM firings WHERE workspace_id = $1`, [ws.id])).rows[0].n,
+  );
+  log(`evaluate: ${backlog - left} events, ${firings} firings created (count rule, due in 1h)`);
+  return [
+    events,
+    {
+      name: `evaluate: backlog of ${backlog} events → rules (1 worker)`,
+      msgPerSecond: (backlog - left) / seconds,
+      p50: NaN,
+      p99: NaN,
+      non2xx: left,
+    },
+  ];
+}
+
 async function main() {
   const db = await database();
   const children = [];
@@ -241,9 +342,11 @@ async function main() {
       p99: Number(lat.p99),
       non2xx: backlog - submitted,
     };
+
+    const triggerRuns = await triggersBench(db.url, client, children);
     await client.end();
 
-    const rows = [base, single, batch, dispatch];
+    const rows = [base, single, batch, dispatch, ...triggerRuns];
     log('| run | msg/s | p50 ms | p99 ms | errors | ratio to baseline |');
     log('|---|---:|---:|---:|---:|---:|');
     for (const r of rows) {

@@ -85,6 +85,12 @@ export async function createHttpApp(config: HeraldConfig, databaseUrl: string): 
         scheme: 'bearer',
         description: 'Workspace API key (or HERALD_ADMIN_TOKEN for admin routes)',
       })
+      .addBasicAuth({
+        type: 'http',
+        scheme: 'basic',
+        description:
+          'Segment write key: the workspace API key as user name, empty password (POST /v1/integrations/segment)',
+      })
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });

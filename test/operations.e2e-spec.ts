@@ -82,12 +82,32 @@ describe('operations endpoints', () => {
         '/v1/keys/{keyId}',
         '/health',
         '/health/ready',
+        '/v1/events',
+        '/v1/integrations/segment',
+        '/webhooks/shopify',
+        '/v1/triggers',
+        '/v1/triggers/{id}',
+        '/v1/triggers/{id}/pause',
+        '/v1/triggers/{id}/resume',
+        '/v1/triggers/{id}/stats',
+        '/v1/triggers/{id}/firings',
+        '/v1/settings/frequency-cap',
+        '/v1/broadcasts',
+        '/v1/broadcasts/{id}',
+        '/v1/broadcasts/{id}/cancel',
+        '/v1/reports/triggers',
       ]),
+    );
+    expect(Object.keys(answer.body.paths['/v1/triggers/{id}'])).toEqual(
+      expect.arrayContaining(['get', 'patch', 'delete']),
     );
     expect(Object.keys(answer.body.paths['/v1/contacts/{externalId}'])).toEqual(
       expect.arrayContaining(['put', 'get', 'delete']),
     );
-    expect(answer.body.components.securitySchemes).toMatchObject({ bearer: { type: 'http', scheme: 'bearer' } });
+    expect(answer.body.components.securitySchemes).toMatchObject({
+      bearer: { type: 'http', scheme: 'bearer' },
+      basic: { type: 'http', scheme: 'basic' },
+    });
   });
 
   it('should serve Swagger UI as HTML on GET /docs', async () => {

@@ -289,4 +289,50 @@ describe('triggers', () => {
     expect(await firings(trigger, 'gdpr-1')).toEqual([]);
     expect((await api('GET', `/v1/triggers/${trigger}/stats`)).body).toMatchObject({ canceled: 1, pending: 0 });
   });
+  it('should schedule a broadcast to a list, cancel it before it goes, and refuse to cancel a sent one', async () => {
+    await contact('list-1', { phone: '+447700900671' });
+    const sendAt = new Date(Date.now() + 3000).toISOString();
+    const later = await api('POST', '/v1/broadcasts', {
+      name: 'Later',
+      sendAt,
+      audience: { contactIds: ['list-1'] },
+      message: sms('Later'),
+    });
+    expect(later.body).toMatchObject({ status: 'scheduled', sendAt });
+    const canceled = await api('POST', `/v1/broadcasts/${later.body.id}/cancel`);
+    expect(canceled.body).toMatchObject({ status: 'canceled' });
+    await sleep(3500);
+    expect((await api('GET', `/v1/broadcasts/${later.body.id}`)).body).toMatchObject({
+      status: 'canceled',
+      audienceSize: 0,
+      stats: { fired: 0, sent: 0 },
+    });
+
+    const now = await api('POST', '/v1/broadcasts', {
+      name: 'Now',
+      audience: { contactIds: ['list-1', 'nobody-here'] },
+      message: sms('Now'),
+    });
+    const done = await eventually(
+      () => api('GET', `/v1/broadcasts/${now.body.id}`).then((r) => r.body),
+      (b) => b.status === 'sent' && b.stats.pending === 0,
+    );
+    expect(done.stats).toMatchObject({ fired: 2, sent: 1, suppressed: { no_address: 1 } });
+    const refused = await api('POST', `/v1/broadcasts/${now.body.id}/cancel`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('CONFLICT');
+  });
+
+  it('should refuse a broadcast that is not valid, naming the fields', async () => {
+    const answer = await api('POST', '/v1/broadcasts', {
+      name: '',
+      sendAt: 'tomorrow',
+      audience: { contactIds: ['a'], where: [] },
+      message: { to: { phone: '+447700900671' }, channels: ['fax'], content: { text: 'x' } },
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.details.map((d: { field: string }) => d.field)).toEqual(
+      expect.arrayContaining(['name', 'sendAt', 'audience', 'message.to', 'message.channels[0]']),
+    );
+  });
 });

@@ -42,3 +42,25 @@ export function queryReader(query: Record<string, unknown>, details: ErrorDetail
     return typeof value === 'string' ? value : undefined;
   };
 }
+
+/** `limit` (1-100, default 50) and `cursor` (the last id of the page before, base64url) of a list query. */
+export function readPage(
+  text: (name: string) => string | undefined,
+  id: RegExp,
+  details: ErrorDetail[],
+): { limit: number; before: string | undefined } {
+  const limitText = text('limit');
+  const limit = limitText === undefined ? 50 : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+    details.push({ field: 'limit', issue: 'an integer from 1 to 100' });
+  const cursor = text('cursor');
+  const before = cursor === undefined ? undefined : Buffer.from(cursor, 'base64url').toString('utf8');
+  if (before !== undefined && !id.test(before)) details.push({ field: 'cursor', issue: 'not a cursor from this API' });
+  return { limit, before };
+}
+
+/** Rows read with `limit + 1`: the page, and the cursor of the next one when there is more. */
+export function pageOf<T extends { id: string }>(rows: T[], limit: number): { data: T[]; nextCursor: string | null } {
+  const data = rows.slice(0, limit);
+  return { data, nextCursor: rows.length > limit ? Buffer.from(data.at(-1)!.id).toString('base64url') : null };
+}

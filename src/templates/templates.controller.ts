@@ -4,7 +4,7 @@ import { TEMPLATE_STATUSES } from '#libs/channels/src/whatsapp-cloud/index.js';
 import { CHANNELS } from '#libs/core/src/index.js';
 import { ApiKeyGuard, WorkspaceId } from '../auth/auth.guards.js';
 import { HeraldError, type ErrorDetail } from '../common/herald-error.js';
-import { queryReader } from '../common/validation.js';
+import { pageOf, queryReader, readPage } from '../common/validation.js';
 import { CreateTemplateRequest, parseTemplateRequest } from './create-template.request.js';
 import { TemplatesService, type SyncResult, type TemplateView } from './templates.service.js';
 
@@ -47,20 +47,11 @@ export class TemplatesController {
     const channel = text('channel');
     if (channel !== undefined && !(CHANNELS as readonly string[]).includes(channel))
       details.push({ field: 'channel', issue: `one of ${CHANNELS.join(', ')}` });
-    const limitText = text('limit');
-    const limit = limitText === undefined ? 50 : Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
-      details.push({ field: 'limit', issue: 'an integer from 1 to 100' });
-    const cursor = text('cursor');
-    const before = cursor === undefined ? undefined : Buffer.from(cursor, 'base64url').toString('utf8');
-    if (before !== undefined && !TEMPLATE_ID.test(before))
-      details.push({ field: 'cursor', issue: 'not a cursor from this API' });
+    const { limit, before } = readPage(text, TEMPLATE_ID, details);
     const name = text('name');
     if (details.length) throw HeraldError.validation(details);
     const rows = await this.templates.list(workspaceId, { status, name, channel, before, limit: limit + 1 });
-    const data = rows.slice(0, limit);
-    const nextCursor = rows.length > limit ? Buffer.from(data.at(-1)!.id).toString('base64url') : null;
-    return { data, nextCursor };
+    return pageOf(rows, limit);
   }
 
   @Post('sync')

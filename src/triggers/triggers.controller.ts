@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ApiKeyGuard, WorkspaceId } from '../auth/auth.guards.js';
 import { HeraldError, type ErrorDetail } from '../common/herald-error.js';
-import { queryReader } from '../common/validation.js';
+import { pageOf, queryReader, readPage } from '../common/validation.js';
 import { FiringStatsStore, type FiringStats } from './firing-stats.js';
 import { TRIGGER_ID, TriggersService, triggerView, type TriggerView } from './triggers.service.js';
 
@@ -54,8 +54,7 @@ export class TriggersController {
   async list(@WorkspaceId() workspaceId: string, @Query() query: Record<string, unknown>) {
     const { limit, before } = page(query, TRIGGER_ID);
     const rows = await this.triggers.list(workspaceId, before, limit + 1);
-    const data = rows.slice(0, limit).map(triggerView);
-    return { data, nextCursor: rows.length > limit ? cursorOf(data.at(-1)!.id) : null };
+    return pageOf(rows.map(triggerView), limit);
   }
 
   @Get(':id')
@@ -111,6 +110,7 @@ export class TriggersController {
     const status = text('status');
     if (status !== undefined && !FIRING_STATUSES.includes(status))
       details.push({ field: 'status', issue: `one of ${FIRING_STATUSES.join(', ')}` });
+    const contactId = text('contactId');
     const { limit, before } = page(query, /^fir_[0-9a-f]{32}$/, details);
     const rows: FiringRowView[] = await this.db.query(
       `SELECT id, contact_id, kind, status, reason, detail, event_id, due_at, delayed_reason, delayed_until, decided_at,
@@ -118,10 +118,9 @@ export class TriggersController {
          FROM firings WHERE workspace_id = $1 AND trigger_id = $2 AND ($3::text IS NULL OR status = $3)
           AND ($4::text IS NULL OR contact_id = $4) AND ($5::text IS NULL OR id < $5)
         ORDER BY id DESC LIMIT $6`,
-      [workspaceId, id, status ?? null, text('contactId') ?? null, before ?? null, limit + 1],
+      [workspaceId, id, status ?? null, contactId ?? null, before ?? null, limit + 1],
     );
-    const data = rows.slice(0, limit).map(firingView);
-    return { data, nextCursor: rows.length > limit ? cursorOf(data.at(-1)!.id) : null };
+    return pageOf(rows.map(firingView), limit);
   }
 }
 
@@ -162,18 +161,9 @@ export function firingView(row: FiringRowView) {
   };
 }
 
-const cursorOf = (id: string): string => Buffer.from(id).toString('base64url');
-
-/** `limit` (1-100, default 50) and `cursor` (an id of this list) of a list query. */
+/** `limit` and `cursor` of a list query; 400 naming them when they are not valid. */
 export function page(query: Record<string, unknown>, id: RegExp, details: ErrorDetail[] = []) {
-  const text = queryReader(query, details);
-  const limitText = text('limit');
-  const limit = limitText === undefined ? 50 : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
-    details.push({ field: 'limit', issue: 'an integer from 1 to 100' });
-  const cursor = text('cursor');
-  const before = cursor === undefined ? undefined : Buffer.from(cursor, 'base64url').toString('utf8');
-  if (before !== undefined && !id.test(before)) details.push({ field: 'cursor', issue: 'not a cursor from this API' });
+  const found = readPage(queryReader(query, details), id, details);
   if (details.length) throw HeraldError.validation(details);
-  return { limit, before };
+  return found;
 }

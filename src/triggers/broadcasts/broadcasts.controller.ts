@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiKeyGuard, WorkspaceId } from '../../auth/auth.guards.js';
+import { pageOf } from '../../common/validation.js';
 import { FiringStatsStore } from '../firing-stats.js';
 import { page } from '../triggers.controller.js';
 import { BROADCAST_ID, BroadcastsService, broadcastView } from './broadcasts.service.js';
@@ -44,11 +45,7 @@ export class BroadcastsController {
   async list(@WorkspaceId() workspaceId: string, @Query() query: Record<string, unknown>) {
     const { limit, before } = page(query, BROADCAST_ID);
     const rows = await this.broadcasts.list(workspaceId, before, limit + 1);
-    const data = rows.slice(0, limit).map(broadcastView);
-    return {
-      data,
-      nextCursor: rows.length > limit ? Buffer.from(data.at(-1)!.id).toString('base64url') : null,
-    };
+    return pageOf(rows.map(broadcastView), limit);
   }
 
   @Get(':id')

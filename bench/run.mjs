@@ -66,6 +66,17 @@ function startHerald(url, role, port, extra = {}) {
   return child;
 }
 
+/** A workspace on the Herald at `port`, and the headers that use its key. */
+async function workspace(port, name) {
+  const answer = await fetch(`http://127.0.0.1:${port}/v1/workspaces`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name }),
+  });
+  const ws = await answer.json();
+  return { ws, headers: { authorization: `Bearer ${ws.apiKey}`, 'content-type': 'application/json' } };
+}
+
 async function waitForHttp(port) {
   for (let i = 0; i < 200; i++) {
     try {
@@ -161,14 +172,7 @@ async function triggersBench(url, client, children) {
   const api = startHerald(url, 'api', port);
   children.push(api);
   await waitForHttp(port);
-  const ws = await (
-    await fetch(`http://127.0.0.1:${port}/v1/workspaces`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'bench-triggers' }),
-    })
-  ).json();
-  const headers = { authorization: `Bearer ${ws.apiKey}`, 'content-type': 'application/json' };
+  const { ws, headers } = await workspace(port, 'bench-triggers');
   const sms = { channels: ['sms'], content: { text: 'hi' } };
   const rules = [
     {
@@ -260,14 +264,7 @@ async function main() {
     const api = startHerald(db.url, 'api', port);
     children.push(api);
     await waitForHttp(port);
-    const ws = await (
-      await fetch(`http://127.0.0.1:${port}/v1/workspaces`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'bench' }),
-      })
-    ).json();
-    const headers = { authorization: `Bearer ${ws.apiKey}`, 'content-type': 'application/json' };
+    const { ws, headers } = await workspace(port, 'bench');
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
 

@@ -6,7 +6,8 @@ import type { FastifyError, FastifyReply, FastifyRequest, RawServerDefault } fro
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module.js';
-import { ErrorFilter } from './common/error.filter.js';
+import { ErrorFilter, UNSTORABLE_CODE } from './common/error.filter.js';
+import { mayHoldUnstorableText, UNSTORABLE_ISSUE, unstorableField } from './common/storable-text.js';
 import { heraldValidationPipe } from './common/validation.js';
 import type { HeraldConfig } from './config/config.js';
 import { DSN_CONTENT_TYPES } from './webhooks/email-dsn.controller.js';
@@ -63,8 +64,14 @@ export async function createHttpApp(config: HeraldConfig, databaseUrl: string): 
   // after the check. Every other route gets Fastify's JSON parser, with its prototype-poisoning guards.
   const json = fastify.getDefaultJsonParser('error', 'error');
   app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: BODY_LIMIT }, (request, body, done) => {
-    if ((request.url ?? '').startsWith('/webhooks/')) done(null, body);
-    else json(request, body.toString('utf8'), done);
+    if ((request.url ?? '').startsWith('/webhooks/')) return done(null, body);
+    const text = body.toString('utf8');
+    if (!mayHoldUnstorableText(text)) return json(request, text, done);
+    json(request, text, (error, parsed) => {
+      const field = error ? null : unstorableField(parsed);
+      if (!field) return done(error, parsed);
+      done(Object.assign(new Error(`${field} ${UNSTORABLE_ISSUE}`), { statusCode: 400, code: UNSTORABLE_CODE, field }));
+    });
   });
   // Bounces arrive as raw email: keep their bytes for the DSN parser.
   fastify.addContentTypeParser(DSN_CONTENT_TYPES, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));

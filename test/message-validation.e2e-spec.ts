@@ -25,6 +25,22 @@ describe('POST /v1/messages validation', () => {
     expect(fields(error)).toEqual(['body']);
   });
 
+  it.each([
+    [
+      'U+0000 in the text',
+      '{"to":{"phone":"+447700900123"},"channels":["sms"],"content":{"text":"a\\u0000b"}}',
+      'content.text',
+    ],
+    [
+      'a lone surrogate in a variable',
+      '{"to":{"phone":"+447700900123"},"channels":["sms"],"content":{"text":"{{x}}"},"variables":{"x":"\\ud800"}}',
+      'variables.x',
+    ],
+  ])('should answer 400 naming the field for text PostgreSQL cannot store: %s', async (_name, rawBody, field) => {
+    const error = expectError(await post(rawBody), 400, 'VALIDATION_FAILED');
+    expect(fields(error)).toEqual([field]);
+  });
+
   it('should answer 400 with the error body for an empty JSON body', async () => {
     const error = expectError(await post(''), 400, 'VALIDATION_FAILED');
     expect(fields(error)).toEqual(['body']);

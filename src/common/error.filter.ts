@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HeraldError, type ErrorCode } from './herald-error.js';
+import { UNSTORABLE_ISSUE } from './storable-text.js';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'VALIDATION_FAILED',
@@ -15,6 +16,9 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
   429: 'RATE_LIMITED',
   503: 'NOT_READY',
 };
+
+/** The body parser's code for text PostgreSQL cannot store (src/common/storable-text.ts). */
+export const UNSTORABLE_CODE = 'HERALD_UNSTORABLE_TEXT';
 
 /** Maps every error to API §2's body; anything unexpected is a 500 INTERNAL, logged without the request. */
 @Catch()
@@ -48,6 +52,10 @@ export class ErrorFilter implements ExceptionFilter {
         details = [{ field: 'body', issue: 'invalid JSON' }];
       if (status === 400 && fastifyError.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
         details = [{ field: 'body', issue: 'empty' }];
+      if (fastifyError.code === UNSTORABLE_CODE) {
+        message = 'The request holds text that cannot be stored';
+        details = [{ field: (fastifyError as { field?: string }).field ?? 'body', issue: UNSTORABLE_ISSUE }];
+      }
     } else if (exception instanceof HttpException) {
       status = exception.getStatus();
       code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL' : 'VALIDATION_FAILED');

@@ -4,6 +4,7 @@ import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { HeraldError } from '../../common/herald-error.js';
+import { cleanText } from '../../common/storable-text.js';
 import type { HeraldConfig } from '../../config/config.js';
 import { HERALD_CONFIG } from '../../config/config.module.js';
 import { EventIngestService } from '../event-ingest.service.js';
@@ -53,7 +54,8 @@ export class ShopifyController {
     if (!known.length) throw HeraldError.notFound('Workspace');
     let body: unknown;
     try {
-      body = parseShopifyJson(raw);
+      // Shopify cannot be told to fix a payload (it retries a 4xx): text PostgreSQL cannot store is cleaned.
+      body = cleanText(parseShopifyJson(raw));
     } catch {
       throw HeraldError.validation([{ field: 'body', issue: 'not JSON' }]);
     }

@@ -79,8 +79,9 @@ export class EventIngestService {
 
     const ids = events.map(() => newId('evt'));
     const inserted: { id: string }[] = await this.db.query(
-      `INSERT INTO events (id, workspace_id, contact_id, name, kind, properties, occurred_at, source, dedup_key, processed_at)
-       SELECT x.id, $1, x.contact_id, x.name, x.kind, x.properties::jsonb, COALESCE(x.occurred_at, $2), $3, x.dedup_key,
+      `INSERT INTO events (id, workspace_id, contact_id, name, kind, properties, occurred_at, received_at, source, dedup_key,
+                           processed_at)
+       SELECT x.id, $1, x.contact_id, x.name, x.kind, x.properties::jsonb, COALESCE(x.occurred_at, $2), $2, $3, x.dedup_key,
               CASE WHEN x.kind = 'identify' THEN $2::timestamptz END
          FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::text[])
               AS x(id, contact_id, name, kind, properties, occurred_at, dedup_key)

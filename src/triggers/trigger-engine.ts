@@ -16,6 +16,7 @@ export interface EventRow {
   kind: string;
   properties: Record<string, unknown>;
   occurred_at: Date;
+  received_at: Date;
 }
 
 interface Rule {
@@ -24,6 +25,11 @@ interface Rule {
 }
 
 const BATCH = 200;
+/**
+ * An event that reaches Herald this long after it happened (a backfill, an import) is history: it counts for
+ * first occurrences, exits, inactivity and conversions, but starts no send about the past.
+ */
+export const MAX_EVENT_AGE_MS = 24 * 3_600_000;
 /** How many earlier events of the same name are read to decide whether one is the contact's first match. */
 const FIRST_LOOKBACK = 100;
 
@@ -50,7 +56,7 @@ export class TriggerEngine {
   async processEvents(limit = BATCH): Promise<number> {
     return this.db.transaction(async (m) => {
       const events: EventRow[] = await m.query(
-        `SELECT id, workspace_id, contact_id, name, kind, properties, occurred_at FROM events
+        `SELECT id, workspace_id, contact_id, name, kind, properties, occurred_at, received_at FROM events
           WHERE processed_at IS NULL ORDER BY received_at, id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [limit],
       );
@@ -103,11 +109,12 @@ export class TriggerEngine {
       contact: contacts.get(`${event.workspace_id}\u0000${event.contact_id}`) ?? {},
     };
     await this.attributeConversion(m, event);
+    const stale = +event.received_at - +event.occurred_at > MAX_EVENT_AGE_MS;
     for (const rule of rules) {
       const d = rule.definition;
       if (d.unless && d.unless.event === event.name) await this.exit(m, rule, event, doc);
-      if (d.inactivity) await this.resetInactivity(m, rule, event);
-      if (d.when && d.when.event === event.name && rule.row.status === 'active') {
+      if (d.inactivity) await this.resetInactivity(m, rule, event, stale);
+      if (d.when && d.when.event === event.name && rule.row.status === 'active' && !stale) {
         if (!matchesWhere(d.when.where, doc)) continue;
         if (d.first && !(await this.isFirst(m, rule, event, doc))) continue;
         if (d.count && !(await this.countReached(m, rule, event))) continue;
@@ -154,7 +161,7 @@ export class TriggerEngine {
    * Any event pushes the contact's inactivity clock back. Without `when`, an event also starts the clock when none
    * runs; with `when`, only a matching event starts one (in createFiring).
    */
-  private async resetInactivity(m: EntityManager, rule: Rule, event: EventRow): Promise<void> {
+  private async resetInactivity(m: EntityManager, rule: Rule, event: EventRow, stale: boolean): Promise<void> {
     const d = rule.definition;
     const period = d.inactivity!.forMs + d.delayMs;
     const moved = returned<{ id: string }>(
@@ -166,7 +173,7 @@ export class TriggerEngine {
         [event.workspace_id, rule.row.id, event.contact_id, event.occurred_at, period],
       ),
     );
-    if (moved.length === 0 && !d.when && rule.row.status === 'active') {
+    if (moved.length === 0 && !d.when && rule.row.status === 'active' && !stale) {
       await this.insertFiring(m, rule, event, {
         kind: 'inactivity',
         key: `${rule.row.id}:inactive:${event.contact_id}:${event.id}`,
@@ -254,11 +261,14 @@ export class TriggerEngine {
       });
       return;
     }
+    // A window starts when Herald learns of the event if that is later (a webhook retried an hour late still
+    // leaves the customer the whole window to order).
+    const start = Math.max(+event.occurred_at, +event.received_at);
     const wait = (d.unless?.withinMs ?? 0) + d.delayMs;
     await this.insertFiring(m, rule, event, {
       kind: d.unless ? 'absence' : d.count ? 'count' : d.first ? 'first' : 'event',
       key: `${rule.row.id}:${event.id}`,
-      dueAt: new Date(+event.occurred_at + wait),
+      dueAt: new Date(start + wait),
       variables: event.properties,
       matchKey,
     });

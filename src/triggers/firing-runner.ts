@@ -38,7 +38,7 @@ interface ContactRow {
 
 type Outcome =
   | { status: 'sent'; message: NewMessage; onceKey: string | null; reason: string }
-  | { status: 'recovered'; messageId: string }
+  | { status: 'recovered'; messageId: string; onceKey: string | null }
   | { status: 'suppressed' | 'canceled' | 'failed'; reason: string; detail: string }
   | { status: 'waiting'; dueAt: Date; delayed?: { reason: string; detail: string } };
 
@@ -101,16 +101,27 @@ export class FiringRunner {
       `SELECT id FROM messages WHERE workspace_id = $1 AND idempotency_key = $2`,
       [firing.workspace_id, idempotencyKey(firing)],
     );
-    // Sent before a crash kept the firing from saying so: record that send, never make another.
-    if (earlier[0]) return { status: 'recovered', messageId: earlier[0].id };
     const [contact]: ContactRow[] = await m.query(
       `SELECT external_id, phone, email, viber_id, timezone, attributes, consent FROM contacts
         WHERE workspace_id = $1 AND external_id = $2`,
       [firing.workspace_id, firing.contact_id],
     );
+    if (earlier[0]) {
+      // Sent before a crash kept the firing from saying so: record that send (and its oncePer key), never make another.
+      const rule = firing.trigger_id ? compiled(await this.trigger(m, firing)) : null;
+      return { status: 'recovered', messageId: earlier[0].id, onceKey: rule ? onceKeyOf(rule, firing, contact) : null };
+    }
     return firing.trigger_id
       ? this.decideTrigger(m, firing, contact, now)
       : this.decideBroadcast(m, firing, contact, now);
+  }
+
+  private async trigger(m: EntityManager, firing: FiringRow): Promise<TriggerRow> {
+    const [row]: TriggerRow[] = await m.query(`SELECT * FROM triggers WHERE workspace_id = $1 AND id = $2`, [
+      firing.workspace_id,
+      firing.trigger_id,
+    ]);
+    return row;
   }
 
   private async decideTrigger(
@@ -119,10 +130,7 @@ export class FiringRunner {
     contact: ContactRow | undefined,
     now: Date,
   ): Promise<Outcome> {
-    const [row]: TriggerRow[] = await m.query(`SELECT * FROM triggers WHERE workspace_id = $1 AND id = $2`, [
-      firing.workspace_id,
-      firing.trigger_id,
-    ]);
+    const row = await this.trigger(m, firing);
     const d = compiled(row);
     if (firing.kind === 'inactivity') {
       // Events processed after the clock was last pushed (or seeded) still count as activity.
@@ -134,8 +142,7 @@ export class FiringRunner {
       if (due > +now && row.status === 'active') return { status: 'waiting', dueAt: new Date(due) };
     }
     const props = firing.variables ?? {};
-    const doc = { event: firing.kind, properties: props, contact: contact ? contactDoc(contact) : {} };
-    const onceKey = d.limits.oncePer === undefined ? null : keyOf(lookupPath(doc, d.limits.oncePer));
+    const onceKey = onceKeyOf(d, firing, contact);
     const counts = await this.sentCounts(m, firing, d, now);
     const decision = decideFiring({
       now,
@@ -258,6 +265,7 @@ export class FiringRunner {
       return;
     }
     if (outcome.status === 'recovered') {
+      if (outcome.onceKey !== null) await this.takeOnce(m, firing, outcome.onceKey);
       await m.query(
         `UPDATE firings SET status = 'sent', detail = 'sent before a worker restart', decided_at = $2, due_at = NULL,
                 message_id = $3, updated_at = now() WHERE id = $1`,
@@ -265,12 +273,7 @@ export class FiringRunner {
       );
       return;
     }
-    if (outcome.status === 'sent' && outcome.onceKey !== null) {
-      await m.query(
-        `INSERT INTO firing_once (workspace_id, trigger_id, contact_id, once_key, firing_id) VALUES ($1, $2, $3, $4, $5)`,
-        [firing.workspace_id, firing.trigger_id, firing.contact_id, outcome.onceKey, firing.id],
-      );
-    }
+    if (outcome.status === 'sent' && outcome.onceKey !== null) await this.takeOnce(m, firing, outcome.onceKey);
     const sent = outcome.status === 'sent';
     await m.query(
       `UPDATE firings SET status = $2, reason = $3, detail = $4, decided_at = $5, due_at = NULL, message_id = COALESCE($6, message_id),
@@ -283,6 +286,14 @@ export class FiringRunner {
         now,
         sent ? outcome.message.id : null,
       ],
+    );
+  }
+
+  private async takeOnce(m: EntityManager, firing: FiringRow, key: string): Promise<void> {
+    await m.query(
+      `INSERT INTO firing_once (workspace_id, trigger_id, contact_id, once_key, firing_id) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT DO NOTHING`,
+      [firing.workspace_id, firing.trigger_id, firing.contact_id, key, firing.id],
     );
   }
 
@@ -305,6 +316,13 @@ export class FiringRunner {
 }
 
 const idempotencyKey = (firing: FiringRow): string => `firing:${firing.id}`;
+
+/** The firing's `oncePer` key (null when the rule has none or the event lacks it: then it is not limited). */
+function onceKeyOf(d: TriggerDefinition, firing: FiringRow, contact: ContactRow | undefined): string | null {
+  if (d.limits.oncePer === undefined) return null;
+  const doc = { properties: firing.variables ?? {}, contact: contact ? contactDoc(contact) : {} };
+  return keyOf(lookupPath(doc, d.limits.oncePer));
+}
 
 function contactDoc(contact: ContactRow): Record<string, unknown> {
   return { ...contact.attributes, id: contact.external_id, timezone: contact.timezone, attributes: contact.attributes };

@@ -3,14 +3,7 @@ import { DateTime } from 'luxon';
 import { Clock } from '../src/common/clock.js';
 import { eventually, startHerald, type TestHerald } from './support/herald.js';
 import { ownDatabase, useDatabase } from './support/processes.js';
-
-type Firing = {
-  status: string;
-  reason: string | null;
-  detail: string | null;
-  messageId: string | null;
-  delayed: { reason: string; until: string } | null;
-};
+import { outcomes, sms, triggersApi } from './support/triggers-api.js';
 
 /**
  * The guards a firing passes before it sends (API §7): quiet hours in the contact's time zone delay it to the
@@ -20,39 +13,25 @@ type Firing = {
  */
 describe('trigger guards', () => {
   let herald: TestHerald;
-  let key: string;
 
   beforeAll(async () => {
     useDatabase(await ownDatabase('triggers-guards'));
     herald = await startHerald();
-    key = (await herald.createWorkspace('guards')).apiKey;
+    t = triggersApi(herald, (await herald.createWorkspace('guards')).apiKey);
   });
 
   afterAll(async () => {
     await herald?.close();
   });
 
-  const api = (method: string, path: string, body?: unknown, as = key) =>
-    herald.request(method, path, { key: as, ...(body === undefined ? {} : { body }) });
-  const contact = async (id: string, body: Record<string, unknown>, as = key) =>
-    expect((await api('PUT', `/v1/contacts/${id}`, body, as)).status).toBe(200);
-  const track = async (contactId: string, event: string, properties: Record<string, unknown> = {}, as = key) =>
-    expect((await api('POST', '/v1/events', { contactId, event, properties }, as)).status).toBe(202);
-  const createTrigger = async (body: Record<string, unknown>, as = key) => {
-    const answer = await api('POST', '/v1/triggers', body, as);
-    expect(answer.status).toBe(201);
-    return answer.body.id as string;
-  };
-  const firings = async (trigger: string, contactId: string, as = key) =>
-    (await api('GET', `/v1/triggers/${trigger}/firings?contactId=${contactId}`, undefined, as)).body.data as Firing[];
-  const settled = (trigger: string, contactId: string, n = 1, as = key) =>
-    eventually(
-      () => firings(trigger, contactId, as),
-      (list) => list.length >= n && list.every((f) => f.status !== 'waiting'),
-      15_000,
-    );
-  const outcomes = (list: Firing[]) => list.map((f) => (f.reason ? `${f.status}:${f.reason}` : f.status)).sort();
-  const sms = (text: string) => ({ channels: ['sms'], content: { text } });
+  let t: ReturnType<typeof triggersApi>;
+  const api = (method: string, path: string, body?: unknown) => t.api(method, path, body);
+  const contact = (id: string, body: Record<string, unknown>) => t.contact(id, body);
+  const track = (contactId: string, event: string, properties: Record<string, unknown> = {}) =>
+    t.track(contactId, event, properties);
+  const createTrigger = (body: Record<string, unknown>) => t.createTrigger(body);
+  const firings = (trigger: string, contactId: string) => t.firings(trigger, contactId);
+  const settled = (trigger: string, contactId: string, n = 1) => t.settled(trigger, contactId, n);
 
   describe('quiet hours', () => {
     const zone = 'Asia/Tokyo';
@@ -132,20 +111,18 @@ describe('trigger guards', () => {
   });
 
   it('should hold all triggered sends to a contact under the workspace frequency cap', async () => {
-    const own = (await herald.createWorkspace('frequency')).apiKey;
-    expect((await api('PUT', '/v1/settings/frequency-cap', { max: 1, per: '1h' }, own)).status).toBe(200);
-    const first = await createTrigger({ name: 'Visit A', when: { event: 'visited' }, send: sms('A') }, own);
-    const second = await createTrigger({ name: 'Visit B', when: { event: 'visited' }, send: sms('B') }, own);
-    await contact('busy', { phone: '+447700900821' }, own);
-    await track('busy', 'visited', {}, own);
-    const all = [...(await settled(first, 'busy', 1, own)), ...(await settled(second, 'busy', 1, own))];
-    expect(outcomes(all)).toEqual(['sent', 'suppressed:frequency_cap']);
-    // Another contact has its own allowance.
-    await contact('calm', { phone: '+447700900822' }, own);
-    await track('calm', 'visited', {}, own);
-    const calm = [...(await settled(first, 'calm', 1, own)), ...(await settled(second, 'calm', 1, own))];
-    expect(outcomes(calm)).toEqual(['sent', 'suppressed:frequency_cap']);
-    const report = (await api('GET', '/v1/reports/triggers', undefined, own)).body.rows;
+    const own = triggersApi(herald, (await herald.createWorkspace('frequency')).apiKey);
+    expect((await own.api('PUT', '/v1/settings/frequency-cap', { max: 1, per: '1h' })).status).toBe(200);
+    const first = await own.createTrigger({ name: 'Visit A', when: { event: 'visited' }, send: sms('A') });
+    const second = await own.createTrigger({ name: 'Visit B', when: { event: 'visited' }, send: sms('B') });
+    for (const id of ['busy', 'calm']) {
+      await own.contact(id, { phone: id === 'busy' ? '+447700900821' : '+447700900822' });
+      await own.track(id, 'visited');
+      // Each contact has its own allowance: one of the two rules sends, the other is capped.
+      const both = [...(await own.settled(first, id)), ...(await own.settled(second, id))];
+      expect(outcomes(both)).toEqual(['sent', 'suppressed:frequency_cap']);
+    }
+    const report = (await own.api('GET', '/v1/reports/triggers')).body.rows;
     const capped = report.reduce((n: number, r: { suppressedByReason: Record<string, number> }) => {
       return n + (r.suppressedByReason.frequency_cap ?? 0);
     }, 0);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually, startHerald, type TestHerald } from './support/herald.js';
 import { ownDatabase, useDatabase } from './support/processes.js';
+import { outcomes, sms, triggersApi } from './support/triggers-api.js';
 
 /**
  * The triggers module against a real PostgreSQL (API §7), with windows of a few seconds: cart abandonment
@@ -15,44 +16,23 @@ describe('triggers', () => {
     useDatabase(await ownDatabase('triggers'));
     herald = await startHerald();
     key = (await herald.createWorkspace('triggers')).apiKey;
+    t = triggersApi(herald, key);
   });
 
   afterAll(async () => {
     await herald?.close();
   });
 
-  const api = (method: string, path: string, body?: unknown, as = key) =>
-    herald.request(method, path, { key: as, ...(body === undefined ? {} : { body }) });
-  const contact = async (id: string, body: Record<string, unknown>) =>
-    expect((await api('PUT', `/v1/contacts/${id}`, body)).status).toBe(200);
-  const track = async (contactId: string, event: string, properties: Record<string, unknown> = {}, id?: string) => {
-    const answer = await api('POST', '/v1/events', { contactId, event, properties, ...(id ? { id } : {}) });
-    expect(answer.status).toBe(202);
-    return answer.body as { id: string; duplicate: boolean };
-  };
-  const createTrigger = async (body: Record<string, unknown>) => {
-    const answer = await api('POST', '/v1/triggers', body);
-    expect(answer.status).toBe(201);
-    return answer.body.id as string;
-  };
-  const firings = async (triggerId: string, contactId: string) =>
-    (await api('GET', `/v1/triggers/${triggerId}/firings?contactId=${contactId}`)).body.data as {
-      status: string;
-      reason: string | null;
-      messageId: string | null;
-      kind: string;
-      convertedAt: string | null;
-    }[];
-  const settled = (triggerId: string, contactId: string, n = 1) =>
-    eventually(
-      () => firings(triggerId, contactId),
-      (list) => list.length >= n && list.every((f) => f.status !== 'waiting'),
-      15_000,
-    );
-  const statuses = (list: { status: string; reason: string | null }[]) =>
-    list.map((f) => (f.reason ? `${f.status}:${f.reason}` : f.status)).sort();
+  let t: ReturnType<typeof triggersApi>;
+  const api = (method: string, path: string, body?: unknown) => t.api(method, path, body);
+  const contact = (id: string, body: Record<string, unknown>) => t.contact(id, body);
+  const track = (contactId: string, event: string, properties: Record<string, unknown> = {}, id?: string) =>
+    t.track(contactId, event, properties, id);
+  const createTrigger = (body: Record<string, unknown>) => t.createTrigger(body);
+  const firings = (trigger: string, contactId: string) => t.firings(trigger, contactId);
+  const settled = (trigger: string, contactId: string, n = 1) => t.settled(trigger, contactId, n);
+  const statuses = outcomes;
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-  const sms = (text: string) => ({ channels: ['sms'], content: { text } });
 
   describe('cart abandonment', () => {
     let trigger: string;

@@ -315,4 +315,68 @@ describe('triggers', () => {
       expect.arrayContaining(['name', 'sendAt', 'audience', 'message.to', 'message.channels[0]']),
     );
   });
+  it('should combine kinds: a sign-up followed by silence, and a first checkout left without an order', async () => {
+    const silent = await createTrigger({
+      name: 'Signed up, then nothing',
+      when: { event: 'signed_up' },
+      inactivity: { for: '2s' },
+      send: sms('Need a hand getting started?'),
+    });
+    const firstCart = await createTrigger({
+      name: 'First cart abandoned',
+      when: { event: 'cart_created' },
+      first: true,
+      unless: { event: 'ordered', within: '1s' },
+      send: sms('Your first cart is waiting'),
+    });
+    await contact('combo-quiet', { phone: '+447700900681' });
+    await contact('combo-busy', { phone: '+447700900682' });
+    await track('combo-busy', 'page_view');
+    await track('combo-quiet', 'signed_up');
+    await track('combo-busy', 'signed_up');
+    await sleep(1200);
+    await track('combo-busy', 'page_view');
+    expect(outcomes(await settled(silent, 'combo-quiet'))).toEqual(['sent']);
+    // combo-busy's clock restarted at its second page view: nothing yet, then one send.
+    expect(outcomes(await firings(silent, 'combo-busy'))).toEqual(['waiting']);
+    expect(outcomes(await settled(silent, 'combo-busy'))).toEqual(['sent']);
+    // A page view before signing up started nothing: `when` starts the clock.
+    expect(await firings(silent, 'combo-busy')).toHaveLength(1);
+
+    await track('combo-quiet', 'cart_created');
+    expect(outcomes(await settled(firstCart, 'combo-quiet'))).toEqual(['sent']);
+    await track('combo-quiet', 'cart_created');
+    await sleep(1500);
+    expect(outcomes(await firings(firstCart, 'combo-quiet'))).toEqual(['sent']);
+  });
+
+  it('should list the events received with when the engine evaluated them, and count them in /metrics', async () => {
+    // cart-eve sent two events (the replay of evt-fixed-1 stored nothing): one per page, newest first.
+    const first = await eventually(
+      () => api('GET', '/v1/events?contactId=cart-eve&limit=1').then((r) => r.body),
+      (page) => page.data[0]?.processedAt !== null,
+    );
+    expect(first.data).toMatchObject([
+      { contactId: 'cart-eve', event: 'checkout_started', source: 'api', sourceId: 'evt-fixed-1' },
+    ]);
+    const second = (await api('GET', `/v1/events?contactId=cart-eve&limit=1&cursor=${first.nextCursor}`)).body;
+    expect(second.data).toMatchObject([{ sourceId: null, properties: { total: 5 } }]);
+    expect(second.data[0].processedAt).not.toBeNull();
+    expect(second.nextCursor).toBeNull();
+    expect((await api('GET', '/v1/events?limit=0')).status).toBe(400);
+    const metrics = (await herald.request('GET', '/metrics')).body as string;
+    expect(metrics).toMatch(/herald_events_ingested_total\{source="api",duplicate="true"\} [1-9]/);
+    expect(metrics).toMatch(/herald_firings_decided_total\{outcome="suppressed",reason="once_per"\} [1-9]/);
+    expect(metrics).toMatch(/herald_firings_due \d/);
+  });
+
+  it('should refuse a trigger whose send is scheduled: delay is the way', async () => {
+    const answer = await api('POST', '/v1/triggers', {
+      name: 'Scheduled',
+      when: { event: 'x' },
+      send: { ...sms('Hi'), sendAt: '2026-12-24T09:00:00Z' },
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.details).toEqual([{ field: 'send.sendAt', issue: expect.stringContaining('delay') }]);
+  });
 });

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { HeraldError, type ErrorDetail } from '../common/herald-error.js';
 import { newId } from '../common/ids.js';
+import { MetricsService } from '../observability/metrics.service.js';
 import type { IngestEvent } from './integrations/ingest-event.js';
 
 export type EventSource = 'api' | 'segment' | 'shopify';
@@ -29,6 +30,7 @@ export class EventIngestService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly clock: Clock,
+    private readonly metrics: MetricsService,
   ) {}
 
   onIngested(listener: () => void): void {
@@ -114,6 +116,9 @@ export class EventIngestService {
         if (result.duplicate) result.id = byKey.get(events[index].id!) ?? result.id;
       });
     }
+    this.metrics.eventsIngested.inc({ source, duplicate: 'false' }, fresh.size);
+    if (results.length > fresh.size)
+      this.metrics.eventsIngested.inc({ source, duplicate: 'true' }, results.length - fresh.size);
     if (fresh.size > 0) for (const listener of this.listeners) listener();
     return results;
   }

@@ -39,6 +39,27 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly eventsIngested = new Counter({
+    name: 'herald_events_ingested_total',
+    help: 'Customer events received, by source (api, segment, shopify); replays of a known id counted apart',
+    labelNames: ['source', 'duplicate'],
+    registers: [this.registry],
+  });
+
+  readonly eventLag = new Histogram({
+    name: 'herald_trigger_event_lag_seconds',
+    help: 'Time from receiving an event to evaluating it against the trigger rules',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+
+  readonly firings = new Counter({
+    name: 'herald_firings_decided_total',
+    help: 'Trigger and broadcast firings decided when due: sent, suppressed, canceled or failed, with the reason',
+    labelNames: ['outcome', 'reason'],
+    registers: [this.registry],
+  });
+
   /** Counts what a dispatcher or ingestion batch did, once it is written. */
   record(changes: Changes): void {
     for (const { channel, status } of changes.counted) this.attempts.inc({ channel, status });
@@ -57,6 +78,17 @@ export class MetricsService {
         this.reset();
         for (const b of registry.breakerStates())
           this.set({ channel: b.channel, provider: b.provider, state: b.state }, b.state === 'open' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'herald_firings_due',
+      help: 'Trigger and broadcast firings due now and not yet decided (timer backlog)',
+      registers: [this.registry],
+      async collect() {
+        const rows: { n: string }[] = await db.query(
+          `SELECT count(*) AS n FROM firings WHERE status = 'waiting' AND due_at <= now()`,
+        );
+        this.set(Number(rows[0].n));
       },
     });
     new Gauge({

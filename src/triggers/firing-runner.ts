@@ -7,6 +7,7 @@ import { decideFiring, type GuardDecision, type TriggerDefinition } from '#libs/
 import { Clock } from '../common/clock.js';
 import { HeraldError } from '../common/herald-error.js';
 import { returned } from '../database/sql.js';
+import { MetricsService } from '../observability/metrics.service.js';
 import { MessageWriter } from '../messages/message-writer.js';
 import { MessageIntake, type NewMessage } from '../messages/send/message-intake.js';
 import { CONTACT_LOCK, keyOf } from './trigger-engine.js';
@@ -61,11 +62,13 @@ export class FiringRunner {
     private readonly clock: Clock,
     private readonly intake: MessageIntake,
     private readonly writer: MessageWriter,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** One batch of due firings; returns how many it claimed. */
   async runDue(limit = BATCH): Promise<number> {
-    return this.db.transaction(async (m) => {
+    const decided: { outcome: string; reason: string }[] = [];
+    const claimed = await this.db.transaction(async (m) => {
       const now = this.clock.now();
       const firings: FiringRow[] = await m.query(
         `SELECT id, workspace_id, trigger_id, broadcast_id, contact_id, kind, event_id, event_at, match_key, variables, due_at
@@ -90,10 +93,18 @@ export class FiringRunner {
         }
         await this.record(m, firing, outcome, now);
         if (outcome.status === 'sent') sends.push({ firing, message: outcome.message });
+        if (outcome.status !== 'waiting')
+          decided.push({
+            outcome: outcome.status === 'recovered' ? 'sent' : outcome.status,
+            reason: reasonOf(outcome),
+          });
       }
       if (sends.length) await this.write(m, sends);
       return firings.length;
     });
+    // Counted once the batch has committed (a rolled-back batch is decided again).
+    for (const d of decided) this.metrics.firings.inc(d);
+    return claimed;
   }
 
   private async decide(m: EntityManager, firing: FiringRow, now: Date): Promise<Outcome> {
@@ -316,6 +327,11 @@ export class FiringRunner {
 }
 
 const idempotencyKey = (firing: FiringRow): string => `firing:${firing.id}`;
+
+function reasonOf(outcome: Exclude<Outcome, { status: 'waiting' }>): string {
+  if (outcome.status === 'recovered') return 'recovered';
+  return outcome.status === 'sent' ? '' : outcome.reason;
+}
 
 /** The firing's `oncePer` key (null when the rule has none or the event lacks it: then it is not limited). */
 function onceKeyOf(d: TriggerDefinition, firing: FiringRow, contact: ContactRow | undefined): string | null {

@@ -5,6 +5,7 @@ import { lookupPath } from '#libs/core/src/index.js';
 import { matchesWhere, type TriggerDefinition } from '#libs/triggers/src/index.js';
 import { Clock } from '../common/clock.js';
 import { newId } from '../common/ids.js';
+import { MetricsService } from '../observability/metrics.service.js';
 import { returned } from '../database/sql.js';
 import { compiled, type TriggerRow } from './triggers.service.js';
 
@@ -50,6 +51,7 @@ export class TriggerEngine {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly clock: Clock,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** One batch; returns how many events it processed. */
@@ -87,10 +89,9 @@ export class TriggerEngine {
           ]);
         }
       }
-      await m.query(`UPDATE events SET processed_at = $2 WHERE id = ANY($1::text[])`, [
-        events.map((e) => e.id),
-        this.clock.now(),
-      ]);
+      const now = this.clock.now();
+      await m.query(`UPDATE events SET processed_at = $2 WHERE id = ANY($1::text[])`, [events.map((e) => e.id), now]);
+      for (const e of events) this.metrics.eventLag.observe(Math.max(0, (+now - +e.received_at) / 1000));
       return events.length;
     });
   }

@@ -151,6 +151,9 @@ export class TriggersService {
   private async validate(workspaceId: string, body: unknown): Promise<TriggerDefinition> {
     const { definition, issues } = parseTriggerDefinition(body);
     const details: ErrorDetail[] = [...issues];
+    if (definition && 'sendAt' in definition.send) {
+      details.push({ field: 'send.sendAt', issue: 'a trigger sends when it fires: use delay' });
+    }
     if (definition) {
       // The send is a message body without `to`: the message API's own checks, with `send.` in front.
       try {

@@ -1,8 +1,10 @@
-import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiKeyGuard, WorkspaceId } from '../../auth/auth.guards.js';
 import { Clock } from '../../common/clock.js';
-import { HeraldError } from '../../common/herald-error.js';
+import { HeraldError, type ErrorDetail } from '../../common/herald-error.js';
+import { pageOf, queryReader, readPage } from '../../common/validation.js';
+import { EventsStore } from '../events.store.js';
 import { EventIngestService } from '../event-ingest.service.js';
 import { parseEventsRequest } from './events.request.js';
 
@@ -14,7 +16,26 @@ export class EventsController {
   constructor(
     private readonly ingest: EventIngestService,
     private readonly clock: Clock,
+    private readonly store: EventsStore,
   ) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'Events received, newest first, with when the trigger engine evaluated each (processedAt, error)',
+  })
+  @ApiQuery({ name: 'contactId', required: false })
+  @ApiQuery({ name: 'event', required: false, description: 'the event name' })
+  @ApiQuery({ name: 'limit', required: false, description: '1-100, default 50' })
+  @ApiQuery({ name: 'cursor', required: false })
+  async list(@WorkspaceId() workspaceId: string, @Query() query: Record<string, unknown>) {
+    const details: ErrorDetail[] = [];
+    const text = queryReader(query, details);
+    const contactId = text('contactId');
+    const event = text('event');
+    const { limit, before } = readPage(text, /^evt_[0-9a-f]{32}$/, details);
+    if (details.length) throw HeraldError.validation(details);
+    return pageOf(await this.store.list(workspaceId, { contactId, event, before, limit: limit + 1 }), limit);
+  }
 
   @Post()
   @HttpCode(202)

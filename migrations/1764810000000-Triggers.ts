@@ -33,7 +33,7 @@ export class Triggers1764810000000 implements MigrationInterface {
       )`);
     await q.query(`CREATE UNIQUE INDEX events_dedup ON events (workspace_id, dedup_key) WHERE dedup_key IS NOT NULL`);
     await q.query(`CREATE INDEX events_unprocessed ON events (received_at, id) WHERE processed_at IS NULL`);
-    // Counts, first occurrence, exit conditions and conversions look up one contact's events by name and time.
+    // Counts, first occurrence and exit conditions look up one contact's events by name and time.
     await q.query(`CREATE INDEX events_contact_name ON events (workspace_id, contact_id, name, occurred_at)`);
     // Inactivity: one contact's latest event of any name.
     await q.query(`CREATE INDEX events_contact_time ON events (workspace_id, contact_id, occurred_at DESC)`);
@@ -57,9 +57,6 @@ export class Triggers1764810000000 implements MigrationInterface {
     await q.query(`CREATE INDEX triggers_list ON triggers (workspace_id, id DESC) WHERE status <> 'deleted'`);
     await q.query(`CREATE INDEX triggers_when ON triggers (workspace_id, when_event) WHERE status <> 'deleted'`);
     await q.query(`CREATE INDEX triggers_unless ON triggers (workspace_id, unless_event) WHERE status <> 'deleted'`);
-    await q.query(
-      `CREATE INDEX triggers_conversion ON triggers (workspace_id, conversion_event) WHERE status <> 'deleted'`,
-    );
     await q.query(
       `CREATE INDEX triggers_inactivity ON triggers (workspace_id) WHERE inactivity AND status <> 'deleted'`,
     );
@@ -106,9 +103,6 @@ export class Triggers1764810000000 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX broadcasts_due ON broadcasts (send_at) WHERE status IN ('scheduled', 'sending')`);
     await q.query(`CREATE INDEX broadcasts_list ON broadcasts (workspace_id, id DESC)`);
-    await q.query(
-      `CREATE INDEX broadcasts_conversion ON broadcasts (workspace_id, conversion_event) WHERE conversion_event IS NOT NULL`,
-    );
 
     await q.query(`
       CREATE TABLE firings (
@@ -147,7 +141,7 @@ export class Triggers1764810000000 implements MigrationInterface {
     await q.query(
       `CREATE INDEX firings_broadcast ON firings (workspace_id, broadcast_id, created_at) WHERE broadcast_id IS NOT NULL`,
     );
-    // Caps and conversion attribution: one contact's sends, newest first.
+    // Caps and conversion attribution (firings carry their conversion event): one contact's sends, newest first.
     await q.query(
       `CREATE INDEX firings_contact_sent ON firings (workspace_id, contact_id, decided_at DESC) WHERE status = 'sent'`,
     );

@@ -60,6 +60,10 @@ export class Triggers1764810000000 implements MigrationInterface {
     await q.query(
       `CREATE INDEX triggers_inactivity ON triggers (workspace_id) WHERE inactivity AND status <> 'deleted'`,
     );
+    // Which event names are conversion events (only those look for a send to credit), also of deleted rules.
+    await q.query(
+      `CREATE INDEX triggers_conversion ON triggers (workspace_id, conversion_event) WHERE conversion_event IS NOT NULL`,
+    );
 
     // Per rule and contact: the events that matched `when` (for counts) and what the rule remembers.
     await q.query(`
@@ -103,6 +107,9 @@ export class Triggers1764810000000 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX broadcasts_due ON broadcasts (send_at) WHERE status IN ('scheduled', 'sending')`);
     await q.query(`CREATE INDEX broadcasts_list ON broadcasts (workspace_id, id DESC)`);
+    await q.query(
+      `CREATE INDEX broadcasts_conversion ON broadcasts (workspace_id, conversion_event) WHERE conversion_event IS NOT NULL`,
+    );
 
     await q.query(`
       CREATE TABLE firings (
@@ -124,6 +131,7 @@ export class Triggers1764810000000 implements MigrationInterface {
         delayed_reason text,
         delayed_until timestamptz,
         decided_at timestamptz,
+        tries integer NOT NULL DEFAULT 0,
         message_id text,
         conversion_event text,
         conversion_within_ms bigint,

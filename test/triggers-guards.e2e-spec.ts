@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DateTime } from 'luxon';
 import { Clock } from '../src/common/clock.js';
 import { eventually, startHerald, type TestHerald } from './support/herald.js';
-import { ownDatabase, useDatabase } from './support/processes.js';
+import { ownDatabase, sql, useDatabase } from './support/processes.js';
 import { outcomes, sms, triggersApi } from './support/triggers-api.js';
 
 /**
@@ -151,5 +151,61 @@ describe('trigger guards', () => {
     const trigger = await createTrigger({ name: 'Email only', when: { event: 'joined' }, send: sms('Hi') });
     await track('no-phone', 'joined');
     expect(outcomes(await settled(trigger, 'no-phone'))).toEqual(['suppressed:no_address']);
+  });
+  it('should not let a firing that cannot be decided hold the others: it is tried again later', async () => {
+    const broken = await createTrigger({ name: 'Broken later', when: { event: 'poke' }, delay: '1s', send: sms('x') });
+    const fine = await createTrigger({ name: 'Fine', when: { event: 'poke' }, delay: '1s', send: sms('y') });
+    await contact('poked', { phone: '+447700900841' });
+    await track('poked', 'poke');
+    await eventually(
+      () => firings(broken, 'poked'),
+      (list) => list.length === 1,
+    );
+    // A stored rule that no longer parses (only a hand edit of the table can do this).
+    const db = sql(herald.databaseUrl);
+    await db.query(`UPDATE triggers SET definition = '{"name": 1}' WHERE id = $1`, [broken]);
+    await db.end();
+    expect(outcomes(await settled(fine, 'poked'))).toEqual(['sent']);
+    const [stuck] = await eventually(
+      () => firings(broken, 'poked'),
+      (list) => list[0]?.detail?.includes('could not be decided') ?? false,
+    );
+    expect(stuck).toMatchObject({ status: 'waiting', messageId: null });
+    // And the rule's events no longer start firings, while other rules go on.
+    await track('poked', 'poke');
+    expect(outcomes(await settled(fine, 'poked', 2))).toEqual(['sent', 'sent']);
+    expect(await firings(broken, 'poked')).toHaveLength(1);
+  });
+  it('should mark an event whose evaluation fails and evaluate the rest of its batch', async () => {
+    // A fault that exists only in this test's database: creating a firing for a "boom" event fails.
+    const db = sql(herald.databaseUrl);
+    await db.query(`CREATE OR REPLACE FUNCTION test_boom() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.variables->>'boom' = 'yes' THEN RAISE EXCEPTION 'test fault'; END IF;
+        RETURN NEW;
+      END $$`);
+    await db.query(`CREATE TRIGGER test_boom BEFORE INSERT ON firings FOR EACH ROW EXECUTE FUNCTION test_boom()`);
+    try {
+      const trigger = await createTrigger({ name: 'Boom', when: { event: 'tapped' }, send: sms('Tapped') });
+      await contact('tap-ok', { phone: '+447700900851' });
+      await contact('tap-boom', { phone: '+447700900852' });
+      const batch = await api('POST', '/v1/events', {
+        events: [
+          { contactId: 'tap-boom', event: 'tapped', properties: { boom: 'yes' } },
+          { contactId: 'tap-ok', event: 'tapped', properties: { boom: 'no' } },
+        ],
+      });
+      expect(batch.status).toBe(202);
+      expect(outcomes(await settled(trigger, 'tap-ok'))).toEqual(['sent']);
+      const [failed] = await eventually(
+        () => api('GET', '/v1/events?contactId=tap-boom').then((r) => r.body.data),
+        (list) => list[0]?.processedAt !== null,
+      );
+      expect(failed.error).toContain('test fault');
+      expect(await firings(trigger, 'tap-boom')).toEqual([]);
+    } finally {
+      await db.query(`DROP TRIGGER test_boom ON firings`);
+      await db.end();
+    }
   });
 });

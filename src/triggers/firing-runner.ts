@@ -10,7 +10,7 @@ import { returned } from '../database/sql.js';
 import { MetricsService } from '../observability/metrics.service.js';
 import { MessageWriter } from '../messages/message-writer.js';
 import { MessageIntake, type NewMessage } from '../messages/send/message-intake.js';
-import { CONTACT_LOCK, keyOf } from './trigger-engine.js';
+import { contactLock, keyOf } from './trigger-engine.js';
 import { compiled, type TriggerRow } from './triggers.service.js';
 
 interface FiringRow {
@@ -25,6 +25,7 @@ interface FiringRow {
   match_key: string | null;
   variables: Record<string, unknown> | null;
   due_at: Date;
+  tries: number;
 }
 
 interface ContactRow {
@@ -41,9 +42,12 @@ type Outcome =
   | { status: 'sent'; message: NewMessage; onceKey: string | null; reason: string }
   | { status: 'recovered'; messageId: string; onceKey: string | null }
   | { status: 'suppressed' | 'canceled' | 'failed'; reason: string; detail: string }
-  | { status: 'waiting'; dueAt: Date; delayed?: { reason: string; detail: string } };
+  | { status: 'waiting'; dueAt: Date; delayed?: { reason: string; detail: string }; retry?: string };
 
 const BATCH = 50;
+/** A firing that fails to be decided for another reason than a refused send is tried again with backoff. */
+const MAX_TRIES = 5;
+const RETRY_BASE_MS = 5_000;
 
 /**
  * Runs firings that have come due: the durable timers of the trigger engine and the sends of broadcasts.
@@ -71,26 +75,34 @@ export class FiringRunner {
     const claimed = await this.db.transaction(async (m) => {
       const now = this.clock.now();
       const firings: FiringRow[] = await m.query(
-        `SELECT id, workspace_id, trigger_id, broadcast_id, contact_id, kind, event_id, event_at, match_key, variables, due_at
+        `SELECT id, workspace_id, trigger_id, broadcast_id, contact_id, kind, event_id, event_at, match_key, variables, due_at,
+                tries
            FROM firings WHERE status = 'waiting' AND due_at <= $1
           ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [now, limit],
       );
       const sends: { firing: FiringRow; message: NewMessage }[] = [];
       for (const firing of firings) {
-        const [lock]: { ok: boolean }[] = await m.query(`SELECT pg_try_advisory_xact_lock(${CONTACT_LOCK}) AS ok`, [
+        const [lock]: { ok: boolean }[] = await m.query(`SELECT pg_try_advisory_xact_lock(${contactLock()}) AS ok`, [
           firing.workspace_id,
           firing.contact_id,
         ]);
         if (!lock.ok) continue;
         let outcome: Outcome;
+        await m.query('SAVEPOINT firing');
         try {
           outcome = await this.decide(m, firing, now);
         } catch (error) {
-          if (!(error instanceof HeraldError)) throw error;
-          // The message API refused the send (a variable the event did not carry, no reachable channel…).
-          outcome = { status: 'failed', reason: error.code, detail: error.message };
+          if (error instanceof HeraldError) {
+            // The message API refused the send (a variable the event did not carry, no reachable channel…).
+            outcome = { status: 'failed', reason: error.code, detail: error.message };
+          } else {
+            // Anything else must not hold the queue: this firing is tried again later, a few times, alone.
+            await m.query('ROLLBACK TO SAVEPOINT firing');
+            outcome = this.retryLater(firing, error, now);
+          }
         }
+        await m.query('RELEASE SAVEPOINT firing');
         await this.record(m, firing, outcome, now);
         if (outcome.status === 'sent') sends.push({ firing, message: outcome.message });
         if (outcome.status !== 'waiting')
@@ -105,6 +117,24 @@ export class FiringRunner {
     // Counted once the batch has committed (a rolled-back batch is decided again).
     for (const d of decided) this.metrics.firings.inc(d);
     return claimed;
+  }
+
+  private retryLater(firing: FiringRow, error: unknown, now: Date): Outcome {
+    const name = error instanceof Error ? error.name : typeof error;
+    const code = (error as { code?: unknown })?.code;
+    // The class and driver code only: a message could quote the data.
+    this.logger.error(
+      { firingId: firing.id, error: name, code, tries: firing.tries + 1 },
+      'firing could not be decided',
+    );
+    if (firing.tries + 1 >= MAX_TRIES) {
+      return { status: 'failed', reason: 'INTERNAL', detail: `could not be decided after ${MAX_TRIES} tries` };
+    }
+    return {
+      status: 'waiting',
+      dueAt: new Date(+now + RETRY_BASE_MS * 2 ** firing.tries),
+      retry: `could not be decided (${name}); trying again`,
+    };
   }
 
   private async decide(m: EntityManager, firing: FiringRow, now: Date): Promise<Outcome> {
@@ -270,8 +300,14 @@ export class FiringRunner {
       await m.query(
         `UPDATE firings SET due_at = $2, delayed_reason = COALESCE($3, delayed_reason),
                 delayed_until = CASE WHEN $3::text IS NULL THEN delayed_until ELSE $2 END,
-                detail = COALESCE($4, detail), updated_at = now() WHERE id = $1`,
-        [firing.id, outcome.dueAt, outcome.delayed?.reason ?? null, outcome.delayed?.detail ?? null],
+                detail = COALESCE($4, detail), tries = tries + $5, updated_at = now() WHERE id = $1`,
+        [
+          firing.id,
+          outcome.dueAt,
+          outcome.delayed?.reason ?? null,
+          outcome.delayed?.detail ?? outcome.retry ?? null,
+          outcome.retry ? 1 : 0,
+        ],
       );
       return;
     }

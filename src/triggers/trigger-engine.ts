@@ -2,12 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { lookupPath } from '#libs/core/src/index.js';
-import { matchesWhere, type TriggerDefinition } from '#libs/triggers/src/index.js';
+import { matchesWhere, parseTriggerDefinition, type TriggerDefinition } from '#libs/triggers/src/index.js';
 import { Clock } from '../common/clock.js';
 import { newId } from '../common/ids.js';
 import { MetricsService } from '../observability/metrics.service.js';
 import { returned } from '../database/sql.js';
-import { compiled, type TriggerRow } from './triggers.service.js';
+import type { TriggerRow } from './triggers.service.js';
 
 export interface EventRow {
   id: string;
@@ -25,7 +25,13 @@ interface Rule {
   definition: TriggerDefinition;
 }
 
-const BATCH = 200;
+/** A workspace's rules that listen to the batch's event names, and which of those names are conversion events. */
+interface WorkspaceRules {
+  rules: Rule[];
+  conversions: Set<string>;
+}
+
+const BATCH = 500;
 /**
  * An event that reaches Herald this long after it happened (a backfill, an import) is history: it counts for
  * first occurrences, exits, inactivity and conversions, but starts no send about the past.
@@ -35,7 +41,8 @@ export const MAX_EVENT_AGE_MS = 24 * 3_600_000;
 const FIRST_LOOKBACK = 100;
 
 /** Advisory-lock key of one contact: events and firings of the same contact are decided one at a time. */
-export const CONTACT_LOCK = `hashtextextended($1 || ':' || $2, 7)`;
+export const contactLock = (workspace = '$1', contact = '$2'): string =>
+  `hashtextextended(${workspace} || ':' || ${contact}, 7)`;
 
 /**
  * Evaluates new events against the rules. Events are claimed in batches with FOR UPDATE SKIP LOCKED (any number
@@ -54,8 +61,19 @@ export class TriggerEngine {
     private readonly metrics: MetricsService,
   ) {}
 
-  /** One batch; returns how many events it processed. */
+  /**
+   * One batch; returns how many events it processed. A batch runs without a savepoint per event; if one event
+   * breaks it, the batch is run again with a savepoint around each event, so only that event is marked and skipped.
+   */
   async processEvents(limit = BATCH): Promise<number> {
+    try {
+      return await this.processBatch(limit, false);
+    } catch {
+      return this.processBatch(limit, true);
+    }
+  }
+
+  private async processBatch(limit: number, careful: boolean): Promise<number> {
     return this.db.transaction(async (m) => {
       const events: EventRow[] = await m.query(
         `SELECT id, workspace_id, contact_id, name, kind, properties, occurred_at, received_at FROM events
@@ -63,25 +81,37 @@ export class TriggerEngine {
         [limit],
       );
       if (events.length === 0) return 0;
-      const contacts = [...new Set(events.map((e) => `${e.workspace_id}\u0000${e.contact_id}`))].sort();
-      for (const key of contacts) {
-        const [workspaceId, contactId] = key.split('\u0000');
-        await m.query(`SELECT pg_advisory_xact_lock(${CONTACT_LOCK})`, [workspaceId, contactId]);
-      }
+      // Every contact of the batch, locked in one statement in a fixed order (no deadlock between workers).
+      await m.query(
+        `SELECT pg_advisory_xact_lock(k) FROM (
+           SELECT DISTINCT ${contactLock('x.w', 'x.c')} AS k
+             FROM unnest($1::text[], $2::text[]) AS x(w, c) ORDER BY 1) keys`,
+        [events.map((e) => e.workspace_id), events.map((e) => e.contact_id)],
+      );
       const rules = await this.rulesFor(m, events);
       const contactDocs = await this.contactDocs(m, events);
       // In time order, so a count or a first occurrence sees the earlier events of the batch first.
       const ordered = [...events].sort((a, b) => +a.occurred_at - +b.occurred_at || (a.id < b.id ? -1 : 1));
       for (const event of ordered) {
+        const workspace = rules.get(event.workspace_id) ?? { rules: [], conversions: new Set<string>() };
+        if (!careful) {
+          await this.evaluate(m, event, workspace, contactDocs);
+          continue;
+        }
         await m.query('SAVEPOINT event');
         try {
-          await this.evaluate(m, event, rules.get(event.workspace_id) ?? [], contactDocs);
+          await this.evaluate(m, event, workspace, contactDocs);
           await m.query('RELEASE SAVEPOINT event');
         } catch (error) {
           // One event that breaks evaluation must not hold the queue: it is marked with the error and skipped.
           await m.query('ROLLBACK TO SAVEPOINT event');
           const reason = error instanceof Error ? error.message : String(error);
-          this.logger.error({ err: reason, eventId: event.id }, 'trigger evaluation failed');
+          // The class and driver code only in the log (a message could quote the data); the message is on the row.
+          const code = (error as { code?: unknown })?.code;
+          this.logger.error(
+            { eventId: event.id, error: error instanceof Error ? error.name : typeof error, code },
+            'trigger evaluation failed',
+          );
           await m.query(`UPDATE events SET process_error = $3 WHERE workspace_id = $1 AND id = $2`, [
             event.workspace_id,
             event.id,
@@ -99,7 +129,7 @@ export class TriggerEngine {
   private async evaluate(
     m: EntityManager,
     event: EventRow,
-    rules: Rule[],
+    { rules, conversions }: WorkspaceRules,
     contacts: Map<string, Record<string, unknown>>,
   ): Promise<void> {
     if (event.kind !== 'track') return;
@@ -109,7 +139,7 @@ export class TriggerEngine {
       properties: event.properties,
       contact: contacts.get(`${event.workspace_id}\u0000${event.contact_id}`) ?? {},
     };
-    await this.attributeConversion(m, event);
+    if (conversions.has(event.name)) await this.attributeConversion(m, event);
     const stale = +event.received_at - +event.occurred_at > MAX_EVENT_AGE_MS;
     for (const rule of rules) {
       const d = rule.definition;
@@ -215,26 +245,24 @@ export class TriggerEngine {
    */
   private async countReached(m: EntityManager, rule: Rule, event: EventRow): Promise<boolean> {
     const { atLeast, withinMs } = rule.definition.count!;
-    await m.query(
-      `INSERT INTO trigger_matches (workspace_id, trigger_id, contact_id, event_id, occurred_at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT DO NOTHING`,
-      [event.workspace_id, rule.row.id, event.contact_id, event.id, event.occurred_at],
-    );
-    await m.query(
-      `INSERT INTO trigger_contacts (workspace_id, trigger_id, contact_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-      [event.workspace_id, rule.row.id, event.contact_id],
-    );
+    // One round trip: record the match and count the window (the statement does not see its own insert, hence + ins).
     const [row]: { n: number }[] = await m.query(
-      `SELECT count(*)::int AS n FROM trigger_matches x
-         JOIN trigger_contacts s ON s.trigger_id = x.trigger_id AND s.contact_id = x.contact_id
-        WHERE x.workspace_id = $1 AND x.trigger_id = $2 AND x.contact_id = $3
-          AND x.occurred_at <= $4 AND x.occurred_at > $4::timestamptz - $5 * interval '1 millisecond'
-          AND (s.count_fired_through IS NULL OR x.occurred_at > s.count_fired_through)`,
-      [event.workspace_id, rule.row.id, event.contact_id, event.occurred_at, withinMs],
+      `WITH ins AS (
+         INSERT INTO trigger_matches (workspace_id, trigger_id, contact_id, event_id, occurred_at)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1)
+       SELECT ((SELECT count(*) FROM ins) + (
+         SELECT count(*) FROM trigger_matches x
+          WHERE x.workspace_id = $1 AND x.trigger_id = $2 AND x.contact_id = $3
+            AND x.occurred_at <= $5 AND x.occurred_at > $5::timestamptz - $6 * interval '1 millisecond'
+            AND x.occurred_at > COALESCE(
+                  (SELECT count_fired_through FROM trigger_contacts s WHERE s.trigger_id = $2 AND s.contact_id = $3),
+                  '-infinity')))::int AS n`,
+      [event.workspace_id, rule.row.id, event.contact_id, event.id, event.occurred_at, withinMs],
     );
     if (row.n < atLeast) return false;
     await m.query(
-      `UPDATE trigger_contacts SET count_fired_through = $4 WHERE workspace_id = $1 AND trigger_id = $2 AND contact_id = $3`,
+      `INSERT INTO trigger_contacts (workspace_id, trigger_id, contact_id, count_fired_through) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (trigger_id, contact_id) DO UPDATE SET count_fired_through = EXCLUDED.count_fired_through`,
       [event.workspace_id, rule.row.id, event.contact_id, event.occurred_at],
     );
     return true;
@@ -305,8 +333,11 @@ export class TriggerEngine {
     );
   }
 
-  /** The rules of the batch's workspaces that listen to its event names, plus every inactivity rule. */
-  private async rulesFor(m: EntityManager, events: EventRow[]): Promise<Map<string, Rule[]>> {
+  /**
+   * The rules of the batch's workspaces that listen to its event names, plus every inactivity rule; and the names
+   * that are some trigger's or broadcast's conversion event (only those are looked up among sent firings).
+   */
+  private async rulesFor(m: EntityManager, events: EventRow[]): Promise<Map<string, WorkspaceRules>> {
     const workspaces = [...new Set(events.map((e) => e.workspace_id))];
     const names = [...new Set(events.map((e) => e.name))];
     const rows: TriggerRow[] = await m.query(
@@ -315,13 +346,31 @@ export class TriggerEngine {
           AND (when_event = ANY($2::text[]) OR unless_event = ANY($2::text[]) OR inactivity)`,
       [workspaces, names],
     );
-    const rules = new Map<string, Rule[]>();
+    const conversions: { workspace_id: string; name: string }[] = await m.query(
+      `SELECT workspace_id, conversion_event AS name FROM triggers
+        WHERE workspace_id = ANY($1::text[]) AND conversion_event = ANY($2::text[])
+       UNION
+       SELECT workspace_id, conversion_event FROM broadcasts
+        WHERE workspace_id = ANY($1::text[]) AND conversion_event = ANY($2::text[])`,
+      [workspaces, names],
+    );
+    const byWorkspace = new Map<string, WorkspaceRules>();
+    const of = (workspaceId: string): WorkspaceRules => {
+      let found = byWorkspace.get(workspaceId);
+      if (!found) byWorkspace.set(workspaceId, (found = { rules: [], conversions: new Set() }));
+      return found;
+    };
     for (const row of rows) {
-      const list = rules.get(row.workspace_id) ?? [];
-      list.push({ row, definition: compiled(row) });
-      rules.set(row.workspace_id, list);
+      const definition = parseTriggerDefinition(row.definition).definition;
+      if (!definition) {
+        // Only a hand-edited row gets here (the API validates); it must not stop every other rule.
+        this.logger.error({ triggerId: row.id }, 'stored trigger definition does not parse; rule skipped');
+        continue;
+      }
+      of(row.workspace_id).rules.push({ row, definition });
     }
-    return rules;
+    for (const c of conversions) of(c.workspace_id).conversions.add(c.name);
+    return byWorkspace;
   }
 
   /** What `where` and `matchOn` may read about the contact: `contact.attributes.plan`, `contact.timezone`. */

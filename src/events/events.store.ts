@@ -19,8 +19,10 @@ export interface EventView {
   error: string | null;
 }
 
-interface EventRow {
+/** A row of `events`; the trigger engine reads the same table. */
+export interface EventRow {
   id: string;
+  workspace_id: string;
   contact_id: string;
   name: string;
   kind: string;

@@ -7,18 +7,14 @@ import { Clock } from '../common/clock.js';
 import { newId } from '../common/ids.js';
 import { MetricsService } from '../observability/metrics.service.js';
 import { returned } from '../database/sql.js';
+import type { EventRow as StoredEvent } from '../events/events.store.js';
 import type { TriggerRow } from './triggers.service.js';
 
-export interface EventRow {
-  id: string;
-  workspace_id: string;
-  contact_id: string;
-  name: string;
-  kind: string;
-  properties: Record<string, unknown>;
-  occurred_at: Date;
-  received_at: Date;
-}
+/** What evaluation reads of an event. */
+type EventRow = Pick<
+  StoredEvent,
+  'id' | 'workspace_id' | 'contact_id' | 'name' | 'kind' | 'properties' | 'occurred_at' | 'received_at'
+>;
 
 interface Rule {
   row: TriggerRow;

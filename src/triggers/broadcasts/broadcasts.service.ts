@@ -89,14 +89,13 @@ export class BroadcastsService {
       } else if (parsed.toMillis() > +now) at = parsed.toJSDate();
     }
     const parsedAudience = parseAudience(audience, details);
-    let conversionWithin: number | null = null;
     if (conversion !== undefined) {
       const c = conversion as Record<string, unknown> | null;
       if (!c || typeof c !== 'object' || Array.isArray(c)) details.push({ field: 'conversion', issue: 'an object' });
       else {
         if (typeof c.event !== 'string' || c.event.length < 1 || c.event.length > 200)
           details.push({ field: 'conversion.event', issue: 'the event name: 1-200 characters' });
-        conversionWithin = parseDuration(c.within);
+        const conversionWithin = parseDuration(c.within);
         if (conversionWithin === null || conversionWithin < 1000 || conversionWithin > 90 * 86_400_000)
           details.push({ field: 'conversion.within', issue: 'a duration between 1s and 90d, e.g. "72h"' });
         for (const key of Object.keys(c))
@@ -133,7 +132,6 @@ export class BroadcastsService {
         conversion === undefined ? null : (conversion as { event: string }).event,
       ],
     );
-    void conversionWithin;
     return broadcastView(rows[0]);
   }
 

@@ -3,6 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import { CallbacksModule } from './callbacks/callbacks.module.js';
 import { ChannelsModule } from './channels/channels.module.js';
 import type { HeraldConfig } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -15,6 +16,7 @@ import { MessagesModule } from './messages/messages.module.js';
 import { loggerParams } from './observability/logging.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { PricingModule } from './pricing/pricing.module.js';
+import { ReportsModule } from './reports/reports.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
 import { TriggersModule } from './triggers/triggers.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
@@ -41,6 +43,8 @@ export class AppModule {
       TemplatesModule,
       EventsModule,
       TriggersModule,
+      CallbacksModule,
+      ReportsModule,
     ];
     return { module: AppModule, imports, controllers: [HealthController] };
   }

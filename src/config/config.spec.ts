@@ -94,6 +94,38 @@ describe(loadConfig.name, () => {
     expect(problems({ HERALD_CLAIM_LEASE: '500ms' })).toEqual(['HERALD_CLAIM_LEASE must be at least 1s']);
   });
 
+  it('should default status callbacks to public targets, a 10 s first retry and a 24 h window', () => {
+    expect(loadConfig({})).toMatchObject({
+      allowPrivateCallbacks: false,
+      callbackRetryBaseMs: 10_000,
+      callbackRetryWindowMs: 86_400_000,
+    });
+    expect(
+      loadConfig({
+        HERALD_ALLOW_PRIVATE_CALLBACKS: 'true',
+        HERALD_CALLBACK_RETRY_BASE: '100ms',
+        HERALD_CALLBACK_RETRY_WINDOW: 'PT2H',
+      }),
+    ).toMatchObject({ allowPrivateCallbacks: true, callbackRetryBaseMs: 100, callbackRetryWindowMs: 7_200_000 });
+  });
+
+  it('should reject status callback settings out of range, one line each', () => {
+    expect(
+      problems({
+        HERALD_ALLOW_PRIVATE_CALLBACKS: 'sometimes',
+        HERALD_CALLBACK_RETRY_BASE: '2h',
+        HERALD_CALLBACK_RETRY_WINDOW: '500ms',
+      }),
+    ).toEqual([
+      'HERALD_ALLOW_PRIVATE_CALLBACKS must be true or false',
+      'HERALD_CALLBACK_RETRY_BASE must be between 10ms and 1h',
+      'HERALD_CALLBACK_RETRY_WINDOW must be between 1s and 30d',
+    ]);
+    expect(problems({ HERALD_CALLBACK_RETRY_BASE: 'soon' })).toEqual([
+      expect.stringMatching(/^HERALD_CALLBACK_RETRY_BASE must be a duration/),
+    ]);
+  });
+
   it('should reject LOG_LEVEL and HERALD_SANDBOX values it does not know', () => {
     expect(problems({ LOG_LEVEL: 'loud', HERALD_SANDBOX: 'maybe' })).toEqual([
       expect.stringMatching(/^HERALD_SANDBOX /),

@@ -73,7 +73,12 @@ export interface HeraldConfig {
   /** First retry delay after a temporary provider error; doubles per try. */
   retryBaseMs: number;
   dbPoolSize: number;
+  /** HERALD_ALLOW_PRIVATE_CALLBACKS (default false): status callbacks may target private, loopback, link-local… addresses. */
   allowPrivateCallbacks: boolean;
+  /** HERALD_CALLBACK_RETRY_BASE (default 10s): first retry delay of a status callback; doubles per try, at most 1 h. */
+  callbackRetryBaseMs: number;
+  /** HERALD_CALLBACK_RETRY_WINDOW (default 24h): how long after a status change its callback is retried. */
+  callbackRetryWindowMs: number;
   twilio?: TwilioConfig;
   whatsapp?: WhatsAppConfig;
   viber?: ViberConfig;
@@ -189,9 +194,15 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
     ),
     dbPoolSize: int('HERALD_DB_POOL', 20, 2, 200),
     allowPrivateCallbacks: bool('HERALD_ALLOW_PRIVATE_CALLBACKS', false),
+    callbackRetryBaseMs: ms('HERALD_CALLBACK_RETRY_BASE', 10_000),
+    callbackRetryWindowMs: ms('HERALD_CALLBACK_RETRY_WINDOW', 24 * 3_600_000),
     shopifyWebhookSecret: str('SHOPIFY_WEBHOOK_SECRET'),
   };
   if (config.claimLeaseMs < 1_000) problems.push('HERALD_CLAIM_LEASE must be at least 1s');
+  if (config.callbackRetryBaseMs < 10 || config.callbackRetryBaseMs > 3_600_000)
+    problems.push('HERALD_CALLBACK_RETRY_BASE must be between 10ms and 1h');
+  if (config.callbackRetryWindowMs < 1_000 || config.callbackRetryWindowMs > 30 * 86_400_000)
+    problems.push('HERALD_CALLBACK_RETRY_WINDOW must be between 1s and 30d');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent');
   }

@@ -4,6 +4,8 @@ import { InboundMessages1764780000000 } from '../../migrations/1764780000000-Inb
 import { RateCards1764790000000 } from '../../migrations/1764790000000-RateCards.js';
 import { Templates1764800000000 } from '../../migrations/1764800000000-Templates.js';
 import { Triggers1764810000000 } from '../../migrations/1764810000000-Triggers.js';
+import { StatusCallbacks1764820000000 } from '../../migrations/1764820000000-StatusCallbacks.js';
+import { Reports1764830000000 } from '../../migrations/1764830000000-Reports.js';
 import { ApiKeyEntity } from '../auth/api-key.entity.js';
 import { ContactEntity } from '../contacts/contact.entity.js';
 import { WorkspaceEntity } from '../workspaces/workspace.entity.js';
@@ -15,6 +17,8 @@ export const MIGRATIONS = [
   RateCards1764790000000,
   Templates1764800000000,
   Triggers1764810000000,
+  StatusCallbacks1764820000000,
+  Reports1764830000000,
 ];
 
 /** One definition for the app, the migration CLI and the tests. */

@@ -1,5 +1,6 @@
 import type { ChannelError } from '#libs/channels/src/index.js';
 import type { AttemptStatus, Channel, MessageStatus } from '#libs/core/src/index.js';
+import { callbackAttempt, type StatusChange } from '../callbacks/status-change.js';
 import { newId } from '../common/ids.js';
 import type { DispatchAttempt, DispatchMessage, NewEvent } from './dispatch.types.js';
 
@@ -56,6 +57,8 @@ export class Changes {
   readonly counted: { channel: Channel; status: string }[] = [];
   readonly latencies: { channel: Channel; seconds: number }[] = [];
   readonly finishedStatuses: string[] = [];
+  /** Every status a message moves to, in order, for its status callbacks (written in the same transaction). */
+  readonly statusChanges: StatusChange[] = [];
 
   addAttempt(
     message: DispatchMessage,
@@ -122,6 +125,18 @@ export class Changes {
   }
 
   patchMessage(message: DispatchMessage, patch: MessagePatch): void {
+    if (patch.status && patch.status !== message.status) {
+      // The last attempt is the one behind a new attempt, a retry, a failure or an expiry; a success names
+      // its own attempt in the message.<status> event that follows (see event()).
+      const last = message.attempts.at(-1);
+      this.statusChanges.push({
+        workspaceId: message.workspaceId,
+        messageId: message.id,
+        status: patch.status,
+        channel: patch.channel ?? message.channel,
+        attempt: last ? callbackAttempt(last) : null,
+      });
+    }
     if (patch.status) message.status = patch.status;
     if (patch.channel) message.channel = patch.channel;
     const current = this.messagePatches.get(message.id) ?? { id: message.id, workspaceId: message.workspaceId };
@@ -134,6 +149,13 @@ export class Changes {
 
   event(message: DispatchMessage, event: NewEvent): void {
     this.events.push({ ...event, messageId: message.id, workspaceId: message.workspaceId });
+    // A late success of an earlier attempt is not the last attempt: the event says which one it was.
+    const attempt = event.attemptId ? message.attempts.find((a) => a.id === event.attemptId) : undefined;
+    if (!attempt || !event.type.startsWith('message.')) return;
+    const change = this.statusChanges.findLast(
+      (c) => c.messageId === message.id && event.type === `message.${c.status}`,
+    );
+    if (change) change.attempt = callbackAttempt(attempt);
   }
 
   attemptCounted(channel: Channel, status: string): void {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { StatusReport } from '#libs/channels/src/index.js';
 import type { AttemptStatus, Channel, MessageStatus } from '#libs/core/src/index.js';
+import { enqueueStatusCallbacks } from '../callbacks/callback-outbox.sql.js';
 import { returned } from '../database/sql.js';
 import type { Changes } from './changes.js';
 import type { DispatchAttempt, DispatchMessage } from './dispatch.types.js';
@@ -338,5 +339,7 @@ export class DispatchStore {
         ],
       );
     }
+    // Status callbacks commit with the status change they report (src/callbacks).
+    await enqueueStatusCallbacks(manager, changes.statusChanges);
   }
 }

@@ -60,6 +60,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly callbacks = new Counter({
+    name: 'herald_callbacks_total',
+    help: 'Status callback tries, by outcome: delivered (2xx), retry (will be tried again), failed (given up)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+
   /** Counts what a dispatcher or ingestion batch did, once it is written. */
   record(changes: Changes): void {
     for (const { channel, status } of changes.counted) this.attempts.inc({ channel, status });

@@ -8,14 +8,15 @@ import { FiringRunner } from './firing-runner.js';
 import { FiringStatsStore } from './firing-stats.js';
 import { SettingsController } from './settings.controller.js';
 import { TriggerEngine } from './trigger-engine.js';
-import { TriggerReportController } from './trigger-report.controller.js';
 import { TriggerWorkerService } from './trigger-worker.service.js';
 import { TriggersController } from './triggers.controller.js';
 import { TriggersService } from './triggers.service.js';
 
 @Module({
   imports: [EventsModule, MessagesModule, TemplatesModule],
-  controllers: [TriggersController, BroadcastsController, SettingsController, TriggerReportController],
+  controllers: [TriggersController, BroadcastsController, SettingsController],
   providers: [TriggersService, BroadcastsService, TriggerEngine, FiringRunner, FiringStatsStore, TriggerWorkerService],
+  // GET /v1/reports/triggers (src/reports) reads the same figures.
+  exports: [FiringStatsStore],
 })
 export class TriggersModule {}

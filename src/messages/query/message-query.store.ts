@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { enqueueStatusCallbacks } from '../../callbacks/callback-outbox.sql.js';
 import { HeraldError } from '../../common/herald-error.js';
 import { scopedWhere } from '../../database/sql.js';
 
@@ -104,6 +105,9 @@ export class MessageQueryStore {
         `INSERT INTO message_events (workspace_id, message_id, type, detail) VALUES ($1, $2, 'message.canceled', 'canceled by the API')`,
         [workspaceId, id],
       );
+      await enqueueStatusCallbacks(manager, [
+        { workspaceId, messageId: id, status: 'canceled', channel: null, attempt: null },
+      ]);
       return 'canceled';
     });
   }

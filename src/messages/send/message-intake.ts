@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { DateTime } from 'luxon';
@@ -14,15 +14,19 @@ import {
   normalizeLanguage,
   normalizePhone,
   parseDuration,
+  phoneCountry,
   renderTemplate,
   type Channel,
   type SuccessOn,
 } from '#libs/core/src/index.js';
+import { callbackUrlIssue } from '../../callbacks/address-guard.js';
 import { HeraldError, type ErrorDetail } from '../../common/herald-error.js';
 import { newId } from '../../common/ids.js';
 import { flattenValidationErrors } from '../../common/validation.js';
 import { ChannelRegistry } from '../../channels/channel-registry.js';
 import { ContactsService } from '../../contacts/contacts.service.js';
+import type { HeraldConfig } from '../../config/config.js';
+import { HERALD_CONFIG } from '../../config/config.module.js';
 import type { ContactEntity } from '../../contacts/contact.entity.js';
 import type { TemplateRow } from '../../templates/templates.store.js';
 import { TemplatesService } from '../../templates/templates.service.js';
@@ -50,6 +54,10 @@ export interface NewMessage {
   metadata: Record<string, unknown> | null;
   idempotencyKey: string | null;
   requestHash: string;
+  /** The recipient's country (ISO 3166 alpha-2) from the phone number, for reports; null without a phone. */
+  country: string | null;
+  /** The stored template each channel names (`{"whatsapp": "cart_reminder"}`), for reports; null when none. */
+  templates: Partial<Record<Channel, string>> | null;
   /** Set when a trigger or broadcast made the message (API §7): which one, and which firing. */
   origin?: { triggerId: string | null; broadcastId: string | null; firingId: string };
 }
@@ -77,6 +85,7 @@ export class MessageIntake {
     private readonly contacts: ContactsService,
     private readonly registry: ChannelRegistry,
     private readonly templates: TemplatesService,
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
   ) {}
 
   async parse(body: unknown): Promise<SendMessageRequest> {
@@ -116,6 +125,9 @@ export class MessageIntake {
     if (validityMs === null || validityMs < 1000 || validityMs > 30 * 86_400_000) {
       details.push({ field: 'validity', issue: 'a duration between 1s and 30d, e.g. "1h"' });
     }
+    // Literal private addresses and localhost; names are checked after DNS resolution, at send time (API §9).
+    const callbackIssue = dto.callbackUrl && callbackUrlIssue(dto.callbackUrl, this.config.allowPrivateCallbacks);
+    if (callbackIssue) details.push({ field: 'callbackUrl', issue: callbackIssue });
     let sendAt: Date | null = null;
     if (dto.sendAt !== undefined) {
       // luxon refuses impossible dates (2026-02-30) that Date would roll over; no offset means UTC.
@@ -183,6 +195,8 @@ export class MessageIntake {
       metadata: dto.metadata ?? null,
       idempotencyKey,
       requestHash: requestHash(body),
+      country: recipient.phone ? phoneCountry(recipient.phone) : null,
+      templates: templateNames(dto, channels),
     };
   }
 
@@ -451,6 +465,16 @@ function deepRender(value: unknown, render: (value: string) => string | undefine
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, deepRender(v, render)]));
   }
   return value;
+}
+
+/** The template each channel of the message names, as reports group them (null when none does). */
+function templateNames(dto: SendMessageRequest, channels: Channel[]): NewMessage['templates'] {
+  const names: Partial<Record<Channel, string>> = {};
+  for (const channel of channels) {
+    const ref = dto.content[channel]?.template;
+    if (ref !== undefined) names[channel] = typeof ref === 'string' ? ref : ref.name;
+  }
+  return Object.keys(names).length ? names : null;
 }
 
 function withoutTemplate(content: object | undefined): Record<string, unknown> {

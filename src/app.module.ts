@@ -8,6 +8,7 @@ import { ChannelsModule } from './channels/channels.module.js';
 import type { HeraldConfig } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
 import { ContactsModule } from './contacts/contacts.module.js';
+import { DashboardModule } from './dashboard/dashboard.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { EventsModule } from './events/events.module.js';
 import { DispatchModule } from './dispatch/dispatch.module.js';
@@ -45,6 +46,7 @@ export class AppModule {
       TriggersModule,
       CallbacksModule,
       ReportsModule,
+      DashboardModule,
     ];
     return { module: AppModule, imports, controllers: [HealthController] };
   }

@@ -5,6 +5,7 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { WorkerLoop } from '../common/worker-loop.js';
 import type { HeraldConfig } from '../config/config.js';
 import { HERALD_CONFIG } from '../config/config.module.js';
 import { MetricsService } from '../observability/metrics.service.js';
@@ -26,9 +27,7 @@ const BATCH = 16;
 export class CallbackWorkerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(CallbackWorkerService.name);
   private readonly sender: CallbackSender;
-  private running = false;
-  private loops: Promise<void>[] = [];
-  private readonly sleepers = new Set<() => void>();
+  private readonly loop: WorkerLoop;
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
@@ -36,29 +35,16 @@ export class CallbackWorkerService implements OnApplicationBootstrap, BeforeAppl
     private readonly metrics: MetricsService,
   ) {
     this.sender = new CallbackSender({ allowPrivate: config.allowPrivateCallbacks });
+    this.loop = new WorkerLoop(
+      'callback worker',
+      this.logger,
+      async () => (await this.tick()) === BATCH,
+      config.pollIntervalMs,
+    );
   }
 
   onApplicationBootstrap(): void {
-    if (this.config.role === 'api') return;
-    this.running = true;
-    this.loops = [this.run(), this.run()];
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let claimed: number;
-      try {
-        claimed = await this.tick();
-      } catch (error) {
-        this.logger.error(
-          { err: error instanceof Error ? error.message : String(error) },
-          'callback worker round failed',
-        );
-        await this.sleep(1000);
-        continue;
-      }
-      if (claimed < BATCH && this.running) await this.sleep(this.config.pollIntervalMs);
-    }
+    if (this.config.role !== 'api') this.loop.start(2);
   }
 
   /** One claim-and-send round; returns how many callbacks it claimed. */
@@ -118,25 +104,8 @@ export class CallbackWorkerService implements OnApplicationBootstrap, BeforeAppl
     else this.logger.warn(detail, 'callback given up');
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.sleepers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.sleepers.add(done);
-    });
-  }
-
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.running) {
-      this.running = false;
-      for (const wake of [...this.sleepers]) wake();
-      const grace = new Promise((resolve) => setTimeout(resolve, this.config.shutdownGraceMs).unref());
-      await Promise.race([Promise.all(this.loops), grace]);
-    }
+    await this.loop.stop(this.config.shutdownGraceMs);
     this.sender.close();
   }
 }

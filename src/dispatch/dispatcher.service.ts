@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { WorkerLoop } from '../common/worker-loop.js';
 import type { HeraldConfig } from '../config/config.js';
 import { HERALD_CONFIG } from '../config/config.module.js';
 import { MessageWriter } from '../messages/message-writer.js';
@@ -23,10 +24,7 @@ import { StatusIngestService } from './status-ingest.service.js';
 @Injectable()
 export class DispatcherService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(DispatcherService.name);
-  private running = false;
-  private loops: Promise<void>[] = [];
-  private readonly sleepers = new Set<() => void>();
-  private pendingWake = false;
+  private readonly loop: WorkerLoop;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -36,35 +34,24 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     writer: MessageWriter,
     ingest: StatusIngestService,
   ) {
+    this.loop = new WorkerLoop(
+      'dispatch',
+      this.logger,
+      async () => (await this.tick()) >= config.dispatchBatchSize,
+      config.pollIntervalMs,
+    );
     writer.onCommitted(() => this.nudge());
     ingest.onWake(() => this.nudge());
     processor.wake = () => this.nudge();
   }
 
   onApplicationBootstrap(): void {
-    if (this.config.role === 'api') return;
-    this.running = true;
     // Two lanes: while one waits on providers, the other claims and decides (SKIP LOCKED keeps them apart).
-    this.loops = [this.run(), this.run()];
+    if (this.config.role !== 'api') this.loop.start(2);
   }
 
   nudge(): void {
-    this.pendingWake = true;
-    for (const wake of [...this.sleepers]) wake();
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let claimed: number;
-      try {
-        claimed = await this.tick();
-      } catch (error) {
-        this.logger.error({ err: error }, 'dispatch tick failed');
-        await this.sleep(1000);
-        continue;
-      }
-      if (claimed < this.config.dispatchBatchSize && this.running) await this.sleep(this.config.pollIntervalMs);
-    }
+    this.loop.wake();
   }
 
   /** One claim-and-process round; returns how many messages it claimed. */
@@ -80,28 +67,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     return claimed.length;
   }
 
-  private sleep(ms: number): Promise<void> {
-    if (this.pendingWake) {
-      this.pendingWake = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.sleepers.delete(done);
-        this.pendingWake = false;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.sleepers.add(done);
-    });
-  }
-
   async beforeApplicationShutdown(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    for (const wake of [...this.sleepers]) wake();
-    const grace = new Promise((resolve) => setTimeout(resolve, this.config.shutdownGraceMs).unref());
-    await Promise.race([Promise.all(this.loops), grace]);
+    await this.loop.stop(this.config.shutdownGraceMs);
   }
 }

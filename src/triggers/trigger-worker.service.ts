@@ -5,6 +5,7 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { WorkerLoop } from '../common/worker-loop.js';
 import type { HeraldConfig } from '../config/config.js';
 import { HERALD_CONFIG } from '../config/config.module.js';
 import { EventIngestService } from '../events/event-ingest.service.js';
@@ -22,10 +23,7 @@ const IDLE_MS = 250;
  */
 @Injectable()
 export class TriggerWorkerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(TriggerWorkerService.name);
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
+  private readonly loop: WorkerLoop;
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
@@ -34,48 +32,23 @@ export class TriggerWorkerService implements OnApplicationBootstrap, BeforeAppli
     private readonly broadcasts: BroadcastsService,
     ingest: EventIngestService,
   ) {
-    ingest.onIngested(() => this.wake?.());
+    this.loop = new WorkerLoop('trigger worker', new Logger(TriggerWorkerService.name), () => this.round(), IDLE_MS);
+    ingest.onIngested(() => this.loop.wake());
   }
 
   onApplicationBootstrap(): void {
-    if (this.config.role === 'api') return;
-    this.running = true;
-    this.loop = this.run();
+    if (this.config.role !== 'api') this.loop.start();
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      let busy = false;
-      try {
-        busy = (await this.engine.processEvents()) > 0;
-        busy = (await this.broadcasts.expandDue()) >= 0 || busy;
-        busy = (await this.runner.runDue()) > 0 || busy;
-      } catch (error) {
-        this.logger.error(
-          { err: error instanceof Error ? error.message : String(error) },
-          'trigger worker round failed',
-        );
-      }
-      if (!busy && this.running) await this.sleep(IDLE_MS);
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
+  /** Evaluate new events, expand due broadcasts, run due firings; true when any of them found work. */
+  private async round(): Promise<boolean> {
+    const evaluated = await this.engine.processEvents();
+    const expanded = await this.broadcasts.expandDue();
+    const fired = await this.runner.runDue();
+    return evaluated > 0 || expanded >= 0 || fired > 0;
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    this.wake?.();
-    const grace = new Promise((resolve) => setTimeout(resolve, this.config.shutdownGraceMs).unref());
-    await Promise.race([this.loop, grace]);
+    await this.loop.stop(this.config.shutdownGraceMs);
   }
 }

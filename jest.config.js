@@ -1,5 +1,5 @@
 // Jest runs in ESM mode (NestJS 12 is ESM-only): `node --experimental-vm-modules`, ts-jest with useESM.
-const common = {
+export const common = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
     // Its ESM build imports JSON without an import attribute, which Jest warns about on every load.

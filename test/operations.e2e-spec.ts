@@ -96,6 +96,11 @@ describe('operations endpoints', () => {
         '/v1/broadcasts/{id}',
         '/v1/broadcasts/{id}/cancel',
         '/v1/reports/triggers',
+        '/v1/reports/summary',
+        '/v1/reports/cascades',
+        '/v1/reports/export.csv',
+        '/v1/webhook-endpoint',
+        '/v1/webhook-endpoint/deliveries',
       ]),
     );
     expect(Object.keys(answer.body.paths['/v1/triggers/{id}'])).toEqual(

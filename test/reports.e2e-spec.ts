@@ -662,9 +662,15 @@ describe('reports', () => {
 
   it('should group by day, by trigger, by broadcast and by template', async () => {
     const day = await summary('day');
-    const created = (await api.get(ids.M1)).createdAt.slice(0, 10);
-    // The scenario runs within one UTC day (a run across midnight would split this row).
-    expect(day.rows).toEqual([{ key: created, label: created, ...day.totals }]);
+    // The days the scenario's messages were created on (UTC): one, unless the run crossed midnight.
+    const created = await Promise.all(Object.values(ids).map(async (id) => (await api.get(id)).createdAt.slice(0, 10)));
+    const days = [...new Set(created)].sort();
+    expect(created).toHaveLength(day.totals.accepted);
+    expect(day.rows.map((r: { key: string }) => r.key)).toEqual(days);
+    for (const row of day.rows) {
+      expect(row).toMatchObject({ label: row.key, accepted: created.filter((d) => d === row.key).length });
+    }
+    if (days.length === 1) expect(day.rows).toEqual([{ key: days[0], label: days[0], ...day.totals }]);
     expect(day.totals).toEqual((await summary('channel')).totals);
 
     expect((await summary('trigger')).rows).toEqual([

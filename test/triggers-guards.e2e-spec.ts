@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DateTime } from 'luxon';
 import { Clock } from '../src/common/clock.js';
+import { RetentionService } from '../src/triggers/retention.service.js';
 import { eventually, startHerald, type TestHerald } from './support/herald.js';
 import { ownDatabase, sql, useDatabase } from './support/processes.js';
 import { outcomes, sms, triggersApi } from './support/triggers-api.js';
@@ -205,6 +206,47 @@ describe('trigger guards', () => {
       expect(await firings(trigger, 'tap-boom')).toEqual([]);
     } finally {
       await db.query(`DROP TRIGGER test_boom ON firings`);
+      await db.end();
+    }
+  });
+  it('should prune evaluated events and finished callbacks past their retention, and keep the rest', async () => {
+    await contact('keeper', { phone: '+447700900861' });
+    await track('keeper', 'recent');
+    const recent = await eventually(
+      () => api('GET', '/v1/events?contactId=keeper').then((r) => r.body.data),
+      (list) => list[0]?.processedAt !== null,
+    );
+    const db = sql(herald.databaseUrl);
+    try {
+      const [{ workspace_id: workspaceId }] = (
+        await db.query(`SELECT workspace_id FROM events WHERE id = $1`, [recent[0].id])
+      ).rows;
+      const [{ id: messageId }] = (
+        await db.query(`SELECT id FROM messages WHERE workspace_id = $1 LIMIT 1`, [workspaceId])
+      ).rows;
+      // Two years old: the oldest ids of their tables, as they would be.
+      await db.query(
+        `INSERT INTO events (id, workspace_id, contact_id, name, occurred_at, received_at, source, processed_at)
+         VALUES ('evt_00000000000000000000000000000001', $1, 'keeper', 'ancient', now() - interval '2 years',
+                 now() - interval '2 years', 'api', now() - interval '2 years')`,
+        [workspaceId],
+      );
+      await db.query(
+        `INSERT INTO callback_outbox (id, workspace_id, message_id, event_id, destination, url, message_status, data,
+                                      changed_at, state, delivered_at)
+         OVERRIDING SYSTEM VALUE
+         VALUES (-1, $1, $2, 'evt_old', 'endpoint', 'https://client.example/hook', 'sent', '{}', now() - interval '60 days',
+                 'delivered', now() - interval '60 days')`,
+        [workspaceId, messageId],
+      );
+      const pruned = await herald.app.get(RetentionService).prune(new Date());
+      expect(pruned).toEqual({ events: 1, callbacks: 1 });
+      const left = await db.query(`SELECT name FROM events WHERE workspace_id = $1 AND contact_id = 'keeper'`, [
+        workspaceId,
+      ]);
+      expect(left.rows).toEqual([{ name: 'recent' }]);
+      expect((await herald.app.get(RetentionService).prune(new Date())).events).toBe(0);
+    } finally {
       await db.end();
     }
   });

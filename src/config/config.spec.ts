@@ -126,6 +126,21 @@ describe(loadConfig.name, () => {
     ]);
   });
 
+  it('should keep events 400 days and the callback log 30 days unless told, never events under 180 days', () => {
+    expect(loadConfig({})).toMatchObject({
+      eventRetentionMs: 400 * 86_400_000,
+      callbackLogRetentionMs: 30 * 86_400_000,
+    });
+    expect(loadConfig({ HERALD_EVENT_RETENTION: '200d', HERALD_CALLBACK_LOG_RETENTION: '7d' })).toMatchObject({
+      eventRetentionMs: 200 * 86_400_000,
+      callbackLogRetentionMs: 7 * 86_400_000,
+    });
+    expect(problems({ HERALD_EVENT_RETENTION: '30d', HERALD_CALLBACK_LOG_RETENTION: '1h' })).toEqual([
+      'HERALD_EVENT_RETENTION must be at least 180d',
+      'HERALD_CALLBACK_LOG_RETENTION must be at least 1d',
+    ]);
+  });
+
   it('should reject LOG_LEVEL and HERALD_SANDBOX values it does not know', () => {
     expect(problems({ LOG_LEVEL: 'loud', HERALD_SANDBOX: 'maybe' })).toEqual([
       expect.stringMatching(/^HERALD_SANDBOX /),

@@ -79,6 +79,10 @@ export interface HeraldConfig {
   callbackRetryBaseMs: number;
   /** HERALD_CALLBACK_RETRY_WINDOW (default 24h): how long after a status change its callback is retried. */
   callbackRetryWindowMs: number;
+  /** HERALD_EVENT_RETENTION (default 400d, at least 180d): how long customer events are kept once evaluated. */
+  eventRetentionMs: number;
+  /** HERALD_CALLBACK_LOG_RETENTION (default 30d): how long delivered or failed callbacks stay in the delivery log. */
+  callbackLogRetentionMs: number;
   twilio?: TwilioConfig;
   whatsapp?: WhatsAppConfig;
   viber?: ViberConfig;
@@ -196,6 +200,8 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
     allowPrivateCallbacks: bool('HERALD_ALLOW_PRIVATE_CALLBACKS', false),
     callbackRetryBaseMs: ms('HERALD_CALLBACK_RETRY_BASE', 10_000),
     callbackRetryWindowMs: ms('HERALD_CALLBACK_RETRY_WINDOW', 24 * 3_600_000),
+    eventRetentionMs: ms('HERALD_EVENT_RETENTION', 400 * 86_400_000),
+    callbackLogRetentionMs: ms('HERALD_CALLBACK_LOG_RETENTION', 30 * 86_400_000),
     shopifyWebhookSecret: str('SHOPIFY_WEBHOOK_SECRET'),
   };
   if (config.claimLeaseMs < 1_000) problems.push('HERALD_CLAIM_LEASE must be at least 1s');
@@ -230,6 +236,9 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
     };
   }
   if (config.templateSyncIntervalMs < 1000) problems.push('HERALD_TEMPLATE_SYNC_INTERVAL must be at least 1s');
+  // Rules look back at most 90 days (windows) plus 30 (delays): events younger than that must stay.
+  if (config.eventRetentionMs < 180 * 86_400_000) problems.push('HERALD_EVENT_RETENTION must be at least 180d');
+  if (config.callbackLogRetentionMs < 86_400_000) problems.push('HERALD_CALLBACK_LOG_RETENTION must be at least 1d');
   if (
     section(
       'WhatsApp',

@@ -245,7 +245,11 @@ export class TriggerEngine {
     const [row]: { n: number }[] = await m.query(
       `WITH ins AS (
          INSERT INTO trigger_matches (workspace_id, trigger_id, contact_id, event_id, occurred_at)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1
+       ), old AS (
+         -- Matches that fell out of the window can never count again: the table stays as small as the windows.
+         DELETE FROM trigger_matches WHERE workspace_id = $1 AND trigger_id = $2 AND contact_id = $3
+            AND occurred_at <= $5::timestamptz - $6 * interval '1 millisecond')
        SELECT ((SELECT count(*) FROM ins) + (
          SELECT count(*) FROM trigger_matches x
           WHERE x.workspace_id = $1 AND x.trigger_id = $2 AND x.contact_id = $3

@@ -8,6 +8,7 @@ import { FiringRunner } from './firing-runner.js';
 import { FiringStatsStore } from './firing-stats.js';
 import { SettingsController } from './settings.controller.js';
 import { TriggerEngine } from './trigger-engine.js';
+import { RetentionService } from './retention.service.js';
 import { TriggerWorkerService } from './trigger-worker.service.js';
 import { TriggersController } from './triggers.controller.js';
 import { TriggersService } from './triggers.service.js';
@@ -15,7 +16,15 @@ import { TriggersService } from './triggers.service.js';
 @Module({
   imports: [EventsModule, MessagesModule, TemplatesModule],
   controllers: [TriggersController, BroadcastsController, SettingsController],
-  providers: [TriggersService, BroadcastsService, TriggerEngine, FiringRunner, FiringStatsStore, TriggerWorkerService],
+  providers: [
+    TriggersService,
+    BroadcastsService,
+    TriggerEngine,
+    FiringRunner,
+    FiringStatsStore,
+    TriggerWorkerService,
+    RetentionService,
+  ],
   // GET /v1/reports/triggers (src/reports) reads the same figures.
   exports: [FiringStatsStore],
 })

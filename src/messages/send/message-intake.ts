@@ -448,14 +448,8 @@ interface StoredTemplates {
   content: Partial<Record<Channel, Record<string, unknown>>>;
 }
 
-type ContentFields = {
-  text?: string;
-  subject?: string;
-  html?: string;
-  imageUrl?: string;
-  button?: { text: string; url: string };
-  suggestions?: unknown[];
-};
+/** A channel's own content fields as the request gives them (before rendering). */
+type ContentFields = Omit<ChannelContent, 'template'>;
 
 /** Every string inside a JSON value through `render` (RCS suggestions carry text and postback data). */
 function deepRender(value: unknown, render: (value: string) => string | undefined): unknown {

@@ -1,12 +1,11 @@
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import { ChannelSendError, type ChannelProvider, type SendRequest, type SendResult } from '../channel.port.js';
-import { classifyWhatsAppTransportError, classifyWhatsAppResponse } from './whatsapp-errors.js';
+import { graphFailure, graphRequest } from './graph-request.js';
 import { buildWhatsAppMessage } from './whatsapp-message.js';
 
 export const WHATSAPP_CLOUD_PROVIDER = 'whatsapp-cloud';
 
-/** Below the channel registry's 15 s breaker timeout, so our own classification wins. */
-export const WHATSAPP_DEFAULT_TIMEOUT_MS = 10_000;
+export { WHATSAPP_DEFAULT_TIMEOUT_MS } from './graph-request.js';
 
 export interface WhatsAppCloudConfig {
   accessToken: string;
@@ -47,30 +46,8 @@ export class WhatsAppCloudProvider implements ChannelProvider {
 
   async send(request: SendRequest): Promise<SendResult> {
     const body = buildWhatsAppMessage(request.address, request.content);
-    let response: AxiosResponse<unknown>;
-    try {
-      response = await this.http.post<unknown>(this.url, body, {
-        headers: { Authorization: `Bearer ${this.config.accessToken}`, 'Content-Type': 'application/json' },
-        timeout: this.config.timeoutMs ?? WHATSAPP_DEFAULT_TIMEOUT_MS,
-        maxRedirects: 0,
-        // Every HTTP answer is classified here; only transport failures reach the catch.
-        validateStatus: () => true,
-      });
-    } catch (error) {
-      // Axios errors carry the request config (and so the token): classify them, never rethrow or log them.
-      if (axios.isAxiosError(error)) throw new ChannelSendError(classifyWhatsAppTransportError(error.code));
-      throw error;
-    }
-    if (response.status < 200 || response.status >= 300) {
-      const retryAfter = response.headers['retry-after'];
-      throw new ChannelSendError(
-        classifyWhatsAppResponse(
-          response.status,
-          response.data,
-          typeof retryAfter === 'string' ? retryAfter : undefined,
-        ),
-      );
-    }
+    const response = await graphRequest(this.http, this.config, 'post', this.url, body);
+    if (response.status < 200 || response.status >= 300) throw new ChannelSendError(graphFailure(response));
     const providerMessageId = wamid(response.data);
     if (!providerMessageId) {
       // Meta took the call but named no message: retrying might send twice, so give up on this channel.

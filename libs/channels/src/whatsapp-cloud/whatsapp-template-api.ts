@@ -1,7 +1,6 @@
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import { ChannelSendError } from '../channel.port.js';
-import { WHATSAPP_DEFAULT_TIMEOUT_MS } from './whatsapp-cloud.adapter.js';
-import { classifyWhatsAppResponse, classifyWhatsAppTransportError } from './whatsapp-errors.js';
+import { graphFailure, graphRequest } from './graph-request.js';
 import type { TemplateDefinition } from './whatsapp-templates.js';
 
 export interface WhatsAppTemplateApiConfig {
@@ -186,33 +185,9 @@ export class WhatsAppTemplateApi {
 
   /** One call; returns a 2xx body, else throws TemplateRefusedError or a classified ChannelSendError. */
   private async call(method: 'get' | 'post' | 'delete', url: string, body?: unknown): Promise<unknown> {
-    let response: AxiosResponse<unknown>;
-    try {
-      response = await this.http.request<unknown>({
-        method,
-        url,
-        ...(body === undefined ? {} : { data: body }),
-        headers: {
-          Authorization: `Bearer ${this.config.accessToken}`,
-          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-        },
-        timeout: this.config.timeoutMs ?? WHATSAPP_DEFAULT_TIMEOUT_MS,
-        maxRedirects: 0,
-        // Every HTTP answer is classified here; only transport failures reach the catch.
-        validateStatus: () => true,
-      });
-    } catch (error) {
-      // Axios errors carry the request config (and so the token): classify them, never rethrow or log them.
-      if (axios.isAxiosError(error)) throw new ChannelSendError(classifyWhatsAppTransportError(error.code));
-      throw error;
-    }
+    const response = await graphRequest(this.http, this.config, method, url, body);
     if (response.status >= 200 && response.status < 300) return response.data;
-    const retryAfter = response.headers['retry-after'];
-    const classified = classifyWhatsAppResponse(
-      response.status,
-      response.data,
-      typeof retryAfter === 'string' ? retryAfter : undefined,
-    );
+    const classified = graphFailure(response);
     const error = isObject(response.data) && isObject(response.data.error) ? (response.data.error as GraphError) : null;
     const refused =
       error !== null &&
